@@ -1,0 +1,5 @@
+//! Run summary. (skeleton)
+use serde::Serialize;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {}

@@ -18,6 +18,10 @@ pub enum SimError {
     /// A control request that is well-formed but not acceptable (e.g. a next hop not on the shortest-path DAG).
     #[error("invalid request: {reason}")]
     Invalid { reason: String },
+    /// The live servers (gNMI, control API) could not start or stopped abnormally: a bind failure, a transport
+    /// error, or the simulation task ending early.
+    #[error("server: {reason}")]
+    Server { reason: String },
     /// File IO while reading a scenario or topology.
     #[error("{path}: {source}")]
     Io {
@@ -30,6 +34,9 @@ pub enum SimError {
 impl SimError {
     pub fn invalid(reason: impl Into<String>) -> Self {
         SimError::Invalid { reason: reason.into() }
+    }
+    pub fn server(reason: impl Into<String>) -> Self {
+        SimError::Server { reason: reason.into() }
     }
 }
 

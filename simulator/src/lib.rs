@@ -5,9 +5,12 @@
 //! that owns the [`Simulation`] and advances it in real time, a gNMI target server and the fabric control API.
 
 pub mod control;
+pub mod rng;
+pub mod workload;
 pub mod engine;
 pub mod error;
 pub mod scenario;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod summary;
 pub mod telemetry;

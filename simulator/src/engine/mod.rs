@@ -1,66 +1,722 @@
-//! The flow-level engine. (skeleton: being implemented)
+//! The flow-level engine: an event loop on a simulated clock (ns). Events at the same instant are processed as one
+//! batch, then max-min fair rates are recomputed for the flows the batch affected only (see [`Simulation::recompute`]).
+//! Queues and counters are integrated lazily between events. Deterministic: no hash-map iteration, no wall clock.
 
-use fathom_topology::Fabric;
+mod api;
+pub mod forward;
+pub mod maxmin;
+pub mod queue;
+pub mod state;
+mod stats;
 
-use crate::control::{FaultAction, GroundTruth, SlotTableView, SlotUpdate, TargetInfo};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use fathom_topology::{Fabric, LinkId, NodeId, WcmpState};
+
+use crate::control::{Fault, FaultAction};
 use crate::error::Result;
+use crate::rng::Rng;
 use crate::scenario::Scenario;
-use crate::summary::Summary;
-use crate::telemetry::TelemetrySnapshot;
+use crate::workload::placement::HostPool;
+use crate::workload::spec::BuildCx;
+use crate::workload::{Action, Cx, FlowSpec, Workload};
+use forward::{Forwarder, RouteCache};
+use queue::QueueParams;
+use state::{Acc, Flow, FiveTuple, Hop, LinkState, Owner, NO_SLOT};
+pub use stats::Stats;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Event {
+    Timer { workload: u32, tag: u64 },
+    FlowDone { flow: u32, version: u32 },
+    Fault { index: u32, clear: bool },
+    Window,
+}
+
+/// Flows and links whose rates must be recomputed at the end of the current batch.
+#[derive(Debug, Default)]
+struct Dirty {
+    links: Vec<u32>,
+    flows: Vec<u32>,
+}
 
 /// A running simulation: fabric, workloads, flows, queues and counters, advanced by events on a simulated clock.
 #[derive(Debug)]
 pub struct Simulation {
+    name: String,
+    seed: u64,
     fabric: Fabric,
+    wcmp: WcmpState,
+    routes: RouteCache,
+    qp: QueueParams,
+    threshold: f64,
+    slots: usize,
+    hash_seed: u64,
+    now: u64,
+    duration: u64,
+    window_ns: u64,
+    epoch_unix_ns: i64,
+    events: BinaryHeap<Reverse<(u64, u64, Event)>>,
+    seq: u64,
+    flows: Vec<Option<Flow>>,
+    free: Vec<u32>,
+    next_flow_id: u64,
+    /// Open-ended flows by (workload, tag), for rate-cap changes.
+    open: BTreeMap<(u32, u64), Vec<u32>>,
+    links: Vec<LinkState>,
+    workloads: Vec<Box<dyn Workload>>,
+    wl_rng: Vec<Rng>,
+    aft: BTreeMap<(u32, u32), Acc>,
+    slot_acc: BTreeMap<(u32, u32, u16), Acc>,
+    faults: Vec<Fault>,
+    dirty: Dirty,
+    stats: Stats,
+    // scratch for recompute
+    link_mark: Vec<u32>,
+    flow_mark: Vec<u32>,
+    mark: u32,
+    problem: maxmin::Problem,
 }
 
 impl Simulation {
+    /// Builds the fabric, places and starts the workloads, and schedules the faults.
     pub fn new(scenario: &Scenario) -> Result<Self> {
-        let _ = scenario;
-        todo!()
+        let fabric = scenario.build_fabric()?;
+        let p = &scenario.fabric;
+        let nic_bps = fabric.hosts().filter_map(|h| fabric.host_uplink(h)).map(|l| fabric.link(l).capacity_bps).fold(0.0, f64::max);
+        let mut sim = Simulation {
+            name: scenario.name.clone(),
+            seed: scenario.seed,
+            routes: RouteCache::new(&fabric),
+            links: fabric
+                .link_ids()
+                .map(|l| {
+                    let (a, b) = fabric.endpoints(l);
+                    LinkState { fabric: fabric.node(a).is_switch() && fabric.node(b).is_switch(), ..Default::default() }
+                })
+                .collect(),
+            link_mark: vec![0; fabric.link_count()],
+            fabric,
+            wcmp: WcmpState::new(),
+            qp: p.queue(),
+            threshold: p.congestion_threshold,
+            slots: p.slots,
+            hash_seed: if p.hash_seed == 0 { crate::rng::fmix64(scenario.seed ^ 0x5EED) } else { p.hash_seed },
+            now: 0,
+            duration: scenario.duration_ns(),
+            window_ns: (p.telemetry_window_ms * 1e6) as u64,
+            epoch_unix_ns: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as i64)
+                .unwrap_or(0),
+            events: BinaryHeap::new(),
+            seq: 0,
+            flows: Vec::new(),
+            free: Vec::new(),
+            next_flow_id: 1,
+            open: BTreeMap::new(),
+            workloads: Vec::new(),
+            wl_rng: Vec::new(),
+            aft: BTreeMap::new(),
+            slot_acc: BTreeMap::new(),
+            faults: Vec::new(),
+            dirty: Dirty::default(),
+            stats: Stats::default(),
+            flow_mark: Vec::new(),
+            mark: 0,
+            problem: maxmin::Problem::default(),
+        };
+        let mut pool = HostPool::new(&sim.fabric);
+        let mut place_rng = Rng::derive(scenario.seed, 0xF1ACE);
+        for (i, w) in scenario.workloads.iter().enumerate() {
+            let mut rng = Rng::derive(scenario.seed, i as u64 + 1);
+            let built = w.build(BuildCx { fabric: &sim.fabric, pool: &mut pool, rng: &mut place_rng, nic_bps, index: i })?;
+            rng.next_u64();
+            sim.workloads.push(built);
+            sim.wl_rng.push(rng);
+        }
+        for (i, f) in scenario.faults.iter().enumerate() {
+            let fault = f.fault()?;
+            sim.check_fault_target(&fault)?;
+            sim.faults.push(fault);
+            sim.push(crate::workload::ms(f.at_s * 1e3), Event::Fault { index: i as u32, clear: false });
+            if let Some(u) = f.until_s {
+                sim.push(crate::workload::ms(u * 1e3), Event::Fault { index: i as u32, clear: true });
+            }
+        }
+        if sim.window_ns > 0 {
+            sim.push(sim.window_ns, Event::Window);
+        }
+        for w in 0..sim.workloads.len() {
+            sim.callback(w, |wl, cx| wl.start(cx));
+        }
+        sim.recompute();
+        Ok(sim)
     }
+
+    fn push(&mut self, at: u64, e: Event) {
+        self.seq += 1;
+        self.events.push(Reverse((at, self.seq, e)));
+    }
+
     /// Simulated time now, ns since start.
     pub fn now_ns(&self) -> u64 {
-        todo!()
+        self.now
     }
     /// Scenario duration, ns.
     pub fn duration_ns(&self) -> u64 {
-        todo!()
-    }
-    /// Processes every event up to `t_ns` and settles queues and counters at `t_ns`.
-    pub fn run_until(&mut self, t_ns: u64) {
-        let _ = t_ns;
-        todo!()
+        self.duration
     }
     pub fn fabric(&self) -> &Fabric {
         &self.fabric
     }
-    /// Cumulative counters and state of every switch at `now_ns()`.
-    pub fn telemetry(&self) -> TelemetrySnapshot {
-        todo!()
+    pub fn wcmp(&self) -> &WcmpState {
+        &self.wcmp
     }
-    pub fn targets(&self) -> Vec<TargetInfo> {
-        todo!()
+    pub fn stats(&self) -> &Stats {
+        &self.stats
     }
-    /// Programmed (or default) tables, filtered by device and prefix when given. Unknown names are errors.
-    pub fn slot_tables(&self, device: Option<&str>, prefix: Option<&str>) -> Result<Vec<SlotTableView>> {
-        let _ = (device, prefix);
-        todo!()
+    /// Sets the wall-clock instant that simulated time 0 maps to (telemetry timestamps).
+    pub fn set_epoch_unix_ns(&mut self, t: i64) {
+        self.epoch_unix_ns = t;
     }
-    /// Validates the whole batch, then applies it atomically. Returns the number of slots that changed.
-    pub fn apply_slot_updates(&mut self, batch: &[SlotUpdate]) -> Result<usize> {
-        let _ = batch;
-        todo!()
+
+    /// Runs to the end of the scenario.
+    pub fn run(&mut self) {
+        self.run_until(self.duration);
+        self.settle_all();
     }
+
+    /// Processes every event up to `t_ns` (never past the scenario's end) and moves the clock there.
+    pub fn run_until(&mut self, t_ns: u64) {
+        let t_ns = t_ns.min(self.duration);
+        while let Some(&Reverse((at, _, _))) = self.events.peek() {
+            if at > t_ns {
+                break;
+            }
+            self.now = at.max(self.now);
+            while let Some(&Reverse((at2, _, e))) = self.events.peek() {
+                if at2 != at {
+                    break;
+                }
+                self.events.pop();
+                self.stats.events += 1;
+                self.handle(e);
+            }
+            self.recompute();
+        }
+        self.now = t_ns.max(self.now);
+    }
+
+    fn handle(&mut self, e: Event) {
+        match e {
+            Event::Timer { workload, tag } => self.callback(workload as usize, |w, cx| w.on_timer(tag, cx)),
+            Event::FlowDone { flow, version } => {
+                let ok = self.flows.get(flow as usize).and_then(Option::as_ref).is_some_and(|f| f.version == version);
+                if ok {
+                    let f = self.remove_flow(flow);
+                    self.stats.flows_completed += 1;
+                    self.callback(f.owner.workload as usize, |w, cx| w.on_flow_done(f.owner.tag, cx));
+                }
+            }
+            Event::Fault { index, clear } => {
+                let action = FaultAction { fault: self.faults[index as usize].clone(), clear };
+                if let Err(e) = self.apply_fault(&action) {
+                    tracing::warn!(error = %e, "scheduled fault failed");
+                }
+            }
+            Event::Window => {
+                for l in 0..self.links.len() {
+                    self.settle(l);
+                    self.links[l].queues.iter_mut().for_each(queue::ClassQueue::roll_window);
+                }
+                self.push(self.now + self.window_ns, Event::Window);
+            }
+        }
+    }
+
+    /// Runs a workload callback and applies what it asked for.
+    fn callback(&mut self, w: usize, f: impl FnOnce(&mut dyn Workload, &mut Cx)) {
+        let mut out = Vec::new();
+        {
+            let mut cx = Cx { now: self.now, rng: &mut self.wl_rng[w], out: &mut out };
+            f(self.workloads[w].as_mut(), &mut cx);
+        }
+        for a in out {
+            match a {
+                Action::Start(spec) => self.start_flow(w as u32, spec),
+                Action::Timer { at_ns, tag } => self.push(at_ns.max(self.now), Event::Timer { workload: w as u32, tag }),
+                Action::SetCap { tag, cap_bps } => {
+                    for &i in self.open.get(&(w as u32, tag)).map(Vec::as_slice).unwrap_or(&[]) {
+                        if let Some(f) = self.flows[i as usize].as_mut() {
+                            f.cap_bps = cap_bps.max(0.0);
+                            self.dirty.flows.push(i);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn forwarder(&mut self) -> Forwarder<'_> {
+        Forwarder {
+            fabric: &self.fabric,
+            wcmp: &self.wcmp,
+            routes: &mut self.routes,
+            default_slots: self.slots,
+            hash_seed: self.hash_seed,
+        }
+    }
+
+    /// The path a packet of this 5-tuple takes from host `src` to host `dst` now.
+    pub fn trace(&mut self, src: NodeId, dst: NodeId, tuple: &FiveTuple) -> Option<Vec<Hop>> {
+        let prefix = self.fabric.prefix_for(self.fabric.host_ip(dst)?)?;
+        self.forwarder().path(src, dst, prefix, tuple)
+    }
+
+    fn start_flow(&mut self, w: u32, s: FlowSpec) {
+        let (Some(sip), Some(dip)) = (self.fabric.host_ip(s.src), self.fabric.host_ip(s.dst)) else { return };
+        let Some(prefix) = self.fabric.prefix_for(dip) else { return };
+        let tuple = FiveTuple { src_ip: sip.into(), dst_ip: dip.into(), src_port: s.src_port, dst_port: s.dst_port, protocol: s.protocol };
+        let path = self.forwarder().path(s.src, s.dst, prefix, &tuple).unwrap_or_default();
+        let idx = self.free.pop().unwrap_or_else(|| {
+            self.flows.push(None);
+            self.flow_mark.push(0);
+            (self.flows.len() - 1) as u32
+        });
+        let flow = Flow {
+            id: self.next_flow_id,
+            src: s.src,
+            dst: s.dst,
+            prefix,
+            tuple,
+            class: s.class,
+            owner: Owner { workload: w, tag: s.tag },
+            cap_bps: s.cap_bps,
+            remaining: s.bytes,
+            since: self.now,
+            rate: 0.0,
+            bottleneck: None,
+            path,
+            started_ns: self.now,
+            version: 0,
+        };
+        self.next_flow_id += 1;
+        self.stats.flows_started += 1;
+        if s.bytes.is_infinite() {
+            self.open.entry((w, s.tag)).or_default().push(idx);
+        }
+        for h in &flow.path {
+            self.links[h.link.index()].flows.push(idx);
+        }
+        self.flows[idx as usize] = Some(flow);
+        self.dirty.flows.push(idx);
+    }
+
+    /// Takes a flow out of the fabric (settling its counters at `now`).
+    fn remove_flow(&mut self, i: u32) -> Flow {
+        self.set_rate(i, 0.0);
+        let f = self.flows[i as usize].take().expect("caller checked");
+        self.unlink(i, &f.path);
+        if f.remaining.is_infinite() {
+            if let Some(v) = self.open.get_mut(&(f.owner.workload, f.owner.tag)) {
+                v.retain(|&x| x != i);
+            }
+        }
+        self.free.push(i);
+        f
+    }
+
+    fn unlink(&mut self, i: u32, path: &[Hop]) {
+        for h in path {
+            let l = h.link.index();
+            let v = &mut self.links[l].flows;
+            if let Some(p) = v.iter().position(|&x| x == i) {
+                v.swap_remove(p);
+            }
+            self.dirty.links.push(l as u32);
+        }
+    }
+
+    /// Re-resolves the path of every flow (after a topology or table change); flows whose path changed move.
+    fn repath(&mut self, only_prefix: Option<usize>) {
+        for i in 0..self.flows.len() {
+            let Some(f) = self.flows[i].as_ref() else { continue };
+            if only_prefix.is_some_and(|p| p != f.prefix) {
+                continue;
+            }
+            let (src, dst, prefix, tuple) = (f.src, f.dst, f.prefix, f.tuple);
+            let new = self.forwarder().path(src, dst, prefix, &tuple).unwrap_or_default();
+            if new != self.flows[i].as_ref().expect("checked").path {
+                self.set_rate(i as u32, 0.0);
+                let old = std::mem::replace(&mut self.flows[i].as_mut().expect("checked").path, new.clone());
+                self.unlink(i as u32, &old);
+                for h in &new {
+                    self.links[h.link.index()].flows.push(i as u32);
+                }
+                self.dirty.flows.push(i as u32);
+            }
+        }
+    }
+
+    /// Integrates link `l`'s queues and statistics up to `now`.
+    fn settle(&mut self, l: usize) {
+        let now = self.now;
+        let link = &mut self.links[l];
+        if link.settled >= now {
+            return;
+        }
+        let dt = (now - link.settled) as f64 * 1e-9;
+        link.settled = now;
+        let cap = self.fabric.link(LinkId::new(l)).capacity_bps;
+        let total = link.total_rate();
+        let spare = (cap - total).max(self.qp.drain_frac * cap);
+        let mut limit_s: f64 = 0.0;
+        let mut paused = 0.0;
+        for c in 0..2 {
+            let w = if total > 0.0 { link.served[c] / total } else { 0.5 };
+            let iv = link.queues[c].advance(&self.qp, dt, link.served[c], spare * w, c == 0);
+            limit_s = limit_s.max(iv.limit_s);
+            if c == 0 {
+                paused = iv.limit_s;
+            }
+            self.stats.dropped_pkts += iv.dropped_bytes / self.qp.pkt_bytes;
+        }
+        let util = total / cap;
+        link.congested_s += if util > self.threshold { dt } else { limit_s };
+        if link.fabric {
+            self.stats.add_utilization(util, dt);
+            if util > self.threshold || limit_s > 0.0 {
+                self.stats.congested_link_s += if util > self.threshold { dt } else { limit_s };
+            }
+        }
+        if paused > 0.0 {
+            self.stats.pfc_pause_s += paused;
+            self.attribute_pause(l, paused);
+        }
+    }
+
+    /// PFC: the lossless queue of link `l` sat at Xoff for `secs`; pause the upstream links feeding it.
+    fn attribute_pause(&mut self, l: usize, secs: f64) {
+        let mut ups: Vec<usize> = Vec::new();
+        for &fi in &self.links[l].flows {
+            let Some(f) = self.flows[fi as usize].as_ref() else { continue };
+            if f.class.index() != 0 {
+                continue;
+            }
+            if let Some(p) = f.path.iter().position(|h| h.link.index() == l) {
+                if p > 0 {
+                    ups.push(f.path[p - 1].link.index());
+                }
+            }
+        }
+        ups.sort_unstable();
+        ups.dedup();
+        for u in ups {
+            self.links[u].paused_s += secs;
+            self.links[u].pause_frames += secs / self.qp.pause_refresh_s;
+        }
+    }
+
+    /// Changes one flow's rate at `now`, updating every lazily integrated quantity it feeds.
+    fn set_rate(&mut self, i: u32, rate: f64) {
+        let now = self.now;
+        let Some(f) = self.flows[i as usize].as_mut() else { return };
+        let old = f.rate;
+        if old == rate {
+            return;
+        }
+        f.remaining = f.remaining_at(now);
+        f.since = now;
+        f.rate = rate;
+        let (class, prefix, delta) = (f.class.index(), f.prefix as u32, rate - old);
+        let hops = f.path.clone();
+        for (k, h) in hops.iter().enumerate() {
+            let l = h.link.index();
+            self.settle(l);
+            let link = &mut self.links[l];
+            link.served[class] = (link.served[class] + delta).max(0.0);
+            link.tx.add_rate(now, delta / 8.0);
+            if k > 0 {
+                let sw = self.fabric.endpoints(h.link).0.index() as u32;
+                self.aft.entry((sw, prefix)).or_insert(Acc { since: now, ..Default::default() }).add_rate(now, delta / 8.0);
+            }
+            if h.slot != NO_SLOT {
+                let key = (h.chooser.index() as u32, prefix, h.slot);
+                self.slot_acc.entry(key).or_insert(Acc { since: now, ..Default::default() }).add_rate(now, delta / 8.0);
+            }
+        }
+    }
+
+    fn next_mark(&mut self) -> u32 {
+        self.mark = self.mark.wrapping_add(1);
+        if self.mark == 0 {
+            self.link_mark.iter_mut().for_each(|m| *m = 0);
+            self.flow_mark.iter_mut().for_each(|m| *m = 0);
+            self.mark = 1;
+        }
+        self.mark
+    }
+
+    fn saturated(&self, l: usize) -> bool {
+        self.links[l].total_rate() >= self.fabric.link(LinkId::new(l)).capacity_bps * (1.0 - 1e-9)
+    }
+
+    /// Recomputes max-min rates for the flows the current batch affected.
+    ///
+    /// Starting from the links of changed flows, the affected set grows through every *saturated* link of an affected
+    /// flow (only saturated links couple rates); after solving, any further link the new rates saturate joins and the
+    /// set is solved again. Flows outside the set keep their rates, which stay max-min fair because they share only
+    /// unsaturated links with it.
+    fn recompute(&mut self) {
+        let dirty = std::mem::take(&mut self.dirty);
+        if dirty.links.is_empty() && dirty.flows.is_empty() {
+            return;
+        }
+        self.stats.recomputes += 1;
+        let m = self.next_mark();
+        let mut s_links: Vec<usize> = Vec::new();
+        let mut f_set: Vec<u32> = Vec::new();
+        let mut pending: Vec<usize> = Vec::new();
+        let add_link = |l: usize, marks: &mut Vec<u32>, pending: &mut Vec<usize>, s: &mut Vec<usize>| {
+            if marks[l] != m {
+                marks[l] = m;
+                pending.push(l);
+                s.push(l);
+            }
+        };
+        for &l in &dirty.links {
+            add_link(l as usize, &mut self.link_mark, &mut pending, &mut s_links);
+        }
+        for &fi in &dirty.flows {
+            if let Some(f) = self.flows[fi as usize].as_ref() {
+                if self.flow_mark[fi as usize] != m {
+                    self.flow_mark[fi as usize] = m;
+                    f_set.push(fi);
+                }
+                for h in &f.path {
+                    add_link(h.link.index(), &mut self.link_mark, &mut pending, &mut s_links);
+                }
+            }
+        }
+        let mut alloc;
+        let mut local: Vec<usize>;
+        loop {
+            while let Some(l) = pending.pop() {
+                for k in 0..self.links[l].flows.len() {
+                    let fi = self.links[l].flows[k];
+                    if self.flow_mark[fi as usize] == m {
+                        continue;
+                    }
+                    self.flow_mark[fi as usize] = m;
+                    f_set.push(fi);
+                    let path = &self.flows[fi as usize].as_ref().expect("linked flows exist").path;
+                    for h in path {
+                        let l2 = h.link.index();
+                        if self.link_mark[l2] != m && self.saturated(l2) {
+                            self.link_mark[l2] = m;
+                            pending.push(l2);
+                            s_links.push(l2);
+                        }
+                    }
+                }
+            }
+            f_set.sort_unstable();
+            (alloc, local) = self.solve(&f_set);
+            // Links outside S that the new rates saturate join S.
+            let mut added = vec![0.0; local.len()];
+            for k in 0..f_set.len() {
+                for &li in &self.problem.hops[self.problem.start[k] as usize..self.problem.start[k + 1] as usize] {
+                    added[li as usize] += alloc.rate[k];
+                }
+            }
+            let mut grew = false;
+            for (li, &l) in local.iter().enumerate() {
+                if self.link_mark[l] == m {
+                    continue;
+                }
+                let cap = self.fabric.link(LinkId::new(l)).capacity_bps;
+                let new_total = cap - self.problem.link_cap[li] + added[li];
+                if new_total >= cap * (1.0 - 1e-9) {
+                    self.link_mark[l] = m;
+                    pending.push(l);
+                    s_links.push(l);
+                    grew = true;
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+        self.apply_allocation(&f_set, &alloc, &local);
+    }
+
+    /// Builds and solves the max-min subproblem of `f_set`; returns the allocation and the local→global link map.
+    fn solve(&mut self, f_set: &[u32]) -> (maxmin::Allocation, Vec<usize>) {
+        let m = self.mark;
+        let mut local: Vec<usize> = Vec::new();
+        let mut local_of: BTreeMap<usize, u32> = BTreeMap::new();
+        let mut p = std::mem::take(&mut self.problem);
+        p.clear();
+        for &fi in f_set {
+            let f = self.flows[fi as usize].as_ref().expect("in set");
+            let mut ls = Vec::with_capacity(f.path.len());
+            for h in &f.path {
+                let l = h.link.index();
+                let id = *local_of.entry(l).or_insert_with(|| {
+                    local.push(l);
+                    (local.len() - 1) as u32
+                });
+                ls.push(id);
+            }
+            let cap = if f.path.is_empty() { 0.0 } else { f.cap_bps };
+            p.push_flow(ls, cap);
+        }
+        for &l in &local {
+            let cap = self.fabric.link(LinkId::new(l)).capacity_bps;
+            let outside: f64 = self.links[l]
+                .flows
+                .iter()
+                .filter(|&&fi| self.flow_mark[fi as usize] != m)
+                .map(|&fi| self.flows[fi as usize].as_ref().map_or(0.0, |f| f.rate))
+                .sum();
+            let usable = self.fabric.usable(LinkId::new(l));
+            p.link_cap.push(if usable { (cap - outside).max(0.0) } else { 0.0 });
+        }
+        let alloc = maxmin::solve(&p);
+        self.problem = p;
+        (alloc, local)
+    }
+
+    /// Applies new rates: counters, queue overshoot at each flow's bottleneck, completion events.
+    fn apply_allocation(&mut self, f_set: &[u32], alloc: &maxmin::Allocation, local: &[usize]) {
+        for (k, &fi) in f_set.iter().enumerate() {
+            let Some(f) = self.flows[fi as usize].as_ref() else { continue };
+            let new = alloc.rate[k];
+            let fresh = f.since == self.now && f.rate == 0.0 && f.started_ns == self.now;
+            let first_cap = f.path.first().map_or(0.0, |h| self.fabric.link(h.link).capacity_bps);
+            let sending = if fresh { f.cap_bps.min(first_cap) } else { f.rate };
+            let bottleneck = alloc.bottleneck[k].map(|li| LinkId::new(local[li as usize]));
+            let class = f.class.index();
+            let changed = new != f.rate || fresh;
+            self.set_rate(fi, new);
+            let f = self.flows[fi as usize].as_mut().expect("present");
+            f.bottleneck = bottleneck;
+            if let Some(b) = bottleneck {
+                let overshoot = sending - new;
+                let is_access = f.path.first().is_some_and(|h| h.link == b);
+                if overshoot > 0.0 && !is_access {
+                    let bi = b.index();
+                    self.settle(bi);
+                    self.links[bi].queues[class].excess_bps += overshoot;
+                }
+            }
+            if changed {
+                let f = self.flows[fi as usize].as_mut().expect("present");
+                f.version = f.version.wrapping_add(1);
+                if new > 0.0 && f.remaining.is_finite() {
+                    let secs = f.remaining * 8.0 / new;
+                    let at = self.now + (secs * 1e9).ceil().max(1.0) as u64;
+                    let (flow, version) = (fi, f.version);
+                    self.push(at, Event::FlowDone { flow, version });
+                }
+            }
+        }
+    }
+
+    /// Injects or clears a fault now. Unknown targets are rejected and change nothing.
     pub fn apply_fault(&mut self, action: &FaultAction) -> Result<()> {
-        let _ = action;
-        todo!()
+        self.check_fault_target(&action.fault)?;
+        let up = action.clear;
+        match &action.fault {
+            Fault::LinkDown(t) => {
+                let l = self.resolve_link(t)?;
+                self.fabric.set_link_up(l, up);
+            }
+            Fault::SwitchDown(t) => {
+                let n = self.resolve_switch(t)?;
+                if up && !self.fabric.node(n).up {
+                    self.reset_counters(n);
+                }
+                self.fabric.set_node_up(n, up);
+            }
+            Fault::Drain(t) => {
+                if t.contains(':') {
+                    let l = self.resolve_link(t)?;
+                    self.fabric.set_link_drained(l, !up);
+                } else {
+                    let n = self.resolve_switch(t)?;
+                    self.fabric.set_switch_drained(n, !up);
+                }
+            }
+        }
+        self.routes.invalidate();
+        self.repath(None);
+        self.recompute();
+        Ok(())
     }
-    pub fn ground_truth(&self, include_flows: bool) -> GroundTruth {
-        let _ = include_flows;
-        todo!()
+}
+
+impl Simulation {
+    /// Settles every link at `now` (called at the end of a run so statistics cover all of it).
+    pub fn settle_all(&mut self) {
+        for l in 0..self.links.len() {
+            self.settle(l);
+        }
     }
-    pub fn summary(&self) -> Summary {
-        todo!()
+
+    pub(crate) fn build_summary(&self) -> crate::summary::Summary {
+        use crate::summary::{JobSummary, Summary};
+        let ms = |ns: u64| ns as f64 / 1e6;
+        let jobs = self
+            .workloads
+            .iter()
+            .map(|w| {
+                let r = w.report();
+                let it = |q: f64| (!r.iterations_ns.is_empty()).then(|| ms(stats::percentile(&r.iterations_ns, q)));
+                let co = |q: f64| (!r.completions_ns.is_empty()).then(|| ms(stats::percentile(&r.completions_ns, q)));
+                let ideal = r.ideal_iteration_ns.map(ms);
+                let ratio = |x: Option<f64>| x.zip(ideal).map(|(a, b)| if b > 0.0 { a / b } else { 0.0 });
+                JobSummary {
+                    name: r.name.clone(),
+                    kind: r.kind.clone(),
+                    iterations: r.iterations_ns.len(),
+                    ideal_iteration_ms: ideal,
+                    iteration_p50_ms: it(0.5),
+                    iteration_p99_ms: it(0.99),
+                    slowdown_p50: ratio(it(0.5)),
+                    slowdown_p99: ratio(it(0.99)),
+                    completions: r.completions_ns.len(),
+                    completion_p50_ms: co(0.5),
+                    completion_p99_ms: co(0.99),
+                }
+            })
+            .collect();
+        let ecn: f64 = (0..self.links.len())
+            .filter(|&l| self.links[l].fabric)
+            .map(|l| self.links[l].queues[0].marked_pkts + self.links[l].queues[1].marked_pkts)
+            .sum();
+        Summary {
+            scenario: self.name.clone(),
+            seed: self.seed,
+            simulated_s: self.now as f64 / 1e9,
+            switches: self.fabric.switches().count(),
+            hosts: self.fabric.hosts().count(),
+            fabric_links: self.links.iter().filter(|l| l.fabric).count(),
+            max_link_utilization: self.stats.max_util,
+            p99_link_utilization: self.stats.utilization_quantile(0.99),
+            mean_link_utilization: self.stats.utilization_mean(),
+            congested_link_seconds: self.stats.congested_link_s,
+            congestion_threshold: self.threshold,
+            drops_pkts: self.stats.dropped_pkts.round() as u64,
+            pfc_pause_s: self.stats.pfc_pause_s,
+            ecn_marked_pkts: ecn.round() as u64,
+            flows_started: self.stats.flows_started,
+            flows_completed: self.stats.flows_completed,
+            events: self.stats.events,
+            rate_recomputes: self.stats.recomputes,
+            jobs,
+        }
     }
 }

@@ -1,0 +1,117 @@
+//! Forwarding as on hardware: at every hop a flow's 5-tuple is hashed (with a per-device seed, so hashing is not
+//! polarized) into the slot table of that device for the destination prefix; the slot names the next hop.
+
+use fathom_topology::{EcmpDag, Fabric, LinkId, NodeId, PrefixId, WcmpState};
+
+use super::state::{FiveTuple, Hop, NO_SLOT};
+use crate::rng::fmix64;
+
+/// The switch hash of a 5-tuple under a device seed.
+pub fn flow_hash(t: &FiveTuple, seed: u64) -> u64 {
+    let ips = ((t.src_ip as u64) << 32) | t.dst_ip as u64;
+    let ports = ((t.src_port as u64) << 24) | ((t.dst_port as u64) << 8) | t.protocol as u64;
+    fmix64(seed ^ fmix64(ips) ^ fmix64(ports.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+}
+
+/// Per-prefix next hops of every switch (compact), computed lazily and dropped on topology change.
+#[derive(Debug, Default)]
+pub struct RouteCache {
+    per_prefix: Vec<Option<Vec<Vec<LinkId>>>>,
+    switch_slot: Vec<u32>,
+}
+
+impl RouteCache {
+    pub fn new(f: &Fabric) -> Self {
+        let mut switch_slot = vec![u32::MAX; f.node_count()];
+        for (i, s) in f.switches().enumerate() {
+            switch_slot[s.index()] = i as u32;
+        }
+        RouteCache { per_prefix: vec![None; f.prefixes().len()], switch_slot }
+    }
+
+    pub fn invalidate(&mut self) {
+        self.per_prefix.iter_mut().for_each(|p| *p = None);
+    }
+
+    /// Next hops of switch `u` towards `prefix`.
+    pub fn next_hops(&mut self, f: &Fabric, u: NodeId, prefix: PrefixId) -> &[LinkId] {
+        let idx = self.switch_slot[u.index()];
+        if idx == u32::MAX {
+            return &[];
+        }
+        let slot = &mut self.per_prefix[prefix];
+        if slot.is_none() {
+            let dag = EcmpDag::towards(f, f.prefixes()[prefix].leaf);
+            *slot = Some(f.switches().map(|s| dag.next_hops(s).to_vec()).collect());
+        }
+        &slot.as_ref().expect("filled above")[idx as usize]
+    }
+}
+
+/// Everything path computation needs.
+#[derive(Debug)]
+pub struct Forwarder<'a> {
+    pub fabric: &'a Fabric,
+    pub wcmp: &'a WcmpState,
+    pub routes: &'a mut RouteCache,
+    pub default_slots: usize,
+    pub hash_seed: u64,
+}
+
+impl Forwarder<'_> {
+    fn seed(&self, n: NodeId) -> u64 {
+        fmix64(self.hash_seed ^ (n.index() as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407))
+    }
+
+    /// Picks the next hop of `chooser`'s table (or default ECMP) among `nh` for this tuple.
+    fn pick(&self, chooser: NodeId, prefix: PrefixId, nh: &[LinkId], t: &FiveTuple) -> Option<(LinkId, u16)> {
+        if nh.is_empty() {
+            return None;
+        }
+        let h = flow_hash(t, self.seed(chooser));
+        match self.wcmp.get(chooser, prefix) {
+            Some(table) => {
+                let slot = (h % table.len() as u64) as usize;
+                table.resolve(slot, nh).map(|l| (l, slot as u16))
+            }
+            None => {
+                let slot = (h % self.default_slots as u64) as usize;
+                Some((nh[slot % nh.len()], slot as u16))
+            }
+        }
+    }
+
+    /// The path of a flow from host `src` to host `dst`, or `None` if the destination is unreachable.
+    pub fn path(&mut self, src: NodeId, dst: NodeId, prefix: PrefixId, t: &FiveTuple) -> Option<Vec<Hop>> {
+        let f = self.fabric;
+        let src_leaf = f.host_leaf(src)?;
+        let dst_leaf = f.prefixes()[prefix].leaf;
+        let up = f.host_uplink(src)?;
+        let down = f.reverse(f.host_uplink(dst)?);
+        if !f.usable(up) || !f.usable(down) {
+            return None;
+        }
+        let mut hops = vec![Hop { link: up, chooser: src, slot: NO_SLOT }];
+        let mut cur = src_leaf;
+        if src_leaf != dst_leaf && self.wcmp.get(src, prefix).is_some() {
+            // Host-based path selection: the host's table picks the source leaf's uplink.
+            let nh = self.routes.next_hops(f, cur, prefix).to_vec();
+            let (l, slot) = self.pick(src, prefix, &nh, t)?;
+            hops.push(Hop { link: l, chooser: src, slot });
+            cur = f.endpoints(l).1;
+        }
+        let mut guard = 0;
+        while cur != dst_leaf {
+            let nh = self.routes.next_hops(f, cur, prefix).to_vec();
+            let (l, slot) = self.pick(cur, prefix, &nh, t)?;
+            hops.push(Hop { link: l, chooser: cur, slot });
+            cur = f.endpoints(l).1;
+            guard += 1;
+            if guard > 64 {
+                return None;
+            }
+        }
+        hops.push(Hop { link: down, chooser: dst_leaf, slot: NO_SLOT });
+        Some(hops)
+    }
+}

@@ -1,0 +1,181 @@
+//! Max-min fair rates by progressive filling (water-filling), for one subproblem of flows and links.
+//!
+//! All unfrozen flows rise together; a link saturates when the level reaches `remaining / unfrozen flows`, a flow
+//! stops at its own demand cap. A heap keyed by each link's saturation level makes this `O((F·h + L) log L)` for `F`
+//! flows of `h` hops over `L` links. Ties are broken by index, so the result is deterministic.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// One subproblem: local link and flow indices.
+#[derive(Debug, Default, Clone)]
+pub struct Problem {
+    /// Capacity available to these flows on each link, bit/s.
+    pub link_cap: Vec<f64>,
+    /// Links of each flow (local indices), flattened; flow `i` uses `hops[start[i]..start[i+1]]`.
+    pub hops: Vec<u32>,
+    pub start: Vec<u32>,
+    /// Demand cap of each flow, bit/s.
+    pub flow_cap: Vec<f64>,
+}
+
+/// The allocation: rate per flow and, for flows limited by a link, that link.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Allocation {
+    pub rate: Vec<f64>,
+    pub bottleneck: Vec<Option<u32>>,
+}
+
+impl Problem {
+    pub fn clear(&mut self) {
+        self.link_cap.clear();
+        self.hops.clear();
+        self.start.clear();
+        self.flow_cap.clear();
+    }
+    pub fn push_flow(&mut self, links: impl IntoIterator<Item = u32>, cap: f64) {
+        if self.start.is_empty() {
+            self.start.push(0);
+        }
+        self.hops.extend(links);
+        self.start.push(self.hops.len() as u32);
+        self.flow_cap.push(cap);
+    }
+    fn flow_links(&self, f: usize) -> &[u32] {
+        &self.hops[self.start[f] as usize..self.start[f + 1] as usize]
+    }
+    pub fn flows(&self) -> usize {
+        self.flow_cap.len()
+    }
+}
+
+/// Key of a non-negative f64 that orders like the number.
+fn key(x: f64) -> u64 {
+    x.max(0.0).to_bits()
+}
+
+/// Solves the subproblem.
+pub fn solve(p: &Problem) -> Allocation {
+    let nf = p.flows();
+    let nl = p.link_cap.len();
+    let mut count = vec![0u32; nl];
+    for &l in &p.hops {
+        count[l as usize] += 1;
+    }
+    // Flows of each link (CSR).
+    let mut lstart = vec![0u32; nl + 1];
+    for l in 0..nl {
+        lstart[l + 1] = lstart[l] + count[l];
+    }
+    let mut fill = lstart.clone();
+    let mut lflows = vec![0u32; p.hops.len()];
+    for f in 0..nf {
+        for &l in p.flow_links(f) {
+            lflows[fill[l as usize] as usize] = f as u32;
+            fill[l as usize] += 1;
+        }
+    }
+    let mut rem = p.link_cap.clone();
+    let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::with_capacity(nl);
+    for l in 0..nl {
+        if count[l] > 0 {
+            heap.push(Reverse((key(rem[l] / count[l] as f64), l as u32)));
+        }
+    }
+    let mut by_cap: Vec<u32> = (0..nf as u32).collect();
+    by_cap.sort_by(|&a, &b| p.flow_cap[a as usize].total_cmp(&p.flow_cap[b as usize]).then(a.cmp(&b)));
+    let mut next_cap = 0usize;
+    let mut alloc = Allocation { rate: vec![0.0; nf], bottleneck: vec![None; nf] };
+    let mut frozen = vec![false; nf];
+    let mut left = nf;
+    let freeze = |f: usize, r: f64, rem: &mut Vec<f64>, count: &mut Vec<u32>, heap: &mut BinaryHeap<Reverse<(u64, u32)>>| {
+        for &l in p.flow_links(f) {
+            let l = l as usize;
+            rem[l] -= r;
+            count[l] -= 1;
+            if count[l] > 0 {
+                heap.push(Reverse((key(rem[l] / count[l] as f64), l as u32)));
+            }
+        }
+    };
+    while left > 0 {
+        // The lowest valid link level.
+        let mut top = None;
+        while let Some(&Reverse((k, l))) = heap.peek() {
+            let lu = l as usize;
+            if count[lu] > 0 && key(rem[lu] / count[lu] as f64) == k {
+                top = Some((f64::from_bits(k), lu));
+                break;
+            }
+            heap.pop();
+        }
+        while next_cap < nf && frozen[by_cap[next_cap] as usize] {
+            next_cap += 1;
+        }
+        let cap_flow = by_cap.get(next_cap).map(|&f| f as usize);
+        match (top, cap_flow) {
+            (Some((level, l)), Some(f)) if p.flow_cap[f] > level => {
+                heap.pop();
+                let members: Vec<u32> = lflows[lstart[l] as usize..lstart[l + 1] as usize].to_vec();
+                for g in members {
+                    let g = g as usize;
+                    if frozen[g] {
+                        continue;
+                    }
+                    frozen[g] = true;
+                    left -= 1;
+                    alloc.rate[g] = level;
+                    alloc.bottleneck[g] = Some(l as u32);
+                    freeze(g, level, &mut rem, &mut count, &mut heap);
+                }
+            }
+            (_, Some(f)) => {
+                frozen[f] = true;
+                left -= 1;
+                let r = p.flow_cap[f];
+                alloc.rate[f] = r;
+                freeze(f, r, &mut rem, &mut count, &mut heap);
+            }
+            (_, None) => break,
+        }
+    }
+    alloc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(caps: &[f64], flows: &[(&[u32], f64)]) -> Problem {
+        let mut p = Problem { link_cap: caps.to_vec(), ..Default::default() };
+        for (links, cap) in flows {
+            p.push_flow(links.iter().copied(), *cap);
+        }
+        p
+    }
+
+    #[test]
+    fn two_flows_share_a_link_equally() {
+        let a = solve(&problem(&[400.0], &[(&[0], 1e9), (&[0], 1e9)]));
+        assert_eq!(a.rate, vec![200.0, 200.0]);
+        assert_eq!(a.bottleneck, vec![Some(0), Some(0)]);
+    }
+
+    #[test]
+    fn capped_flow_leaves_room_for_others() {
+        let a = solve(&problem(&[400.0], &[(&[0], 100.0), (&[0], 1e9)]));
+        assert_eq!(a.rate, vec![100.0, 300.0]);
+        assert_eq!(a.bottleneck[0], None);
+    }
+
+    #[test]
+    fn classic_parking_lot() {
+        // Flow 0 crosses links 0 and 1; flows 1 and 2 use one link each. Max-min gives 0.5 / 0.5 / 0.5 on
+        // capacity-1 links.
+        let a = solve(&problem(&[1.0, 1.0], &[(&[0, 1], 9.0), (&[0], 9.0), (&[1], 9.0)]));
+        assert_eq!(a.rate, vec![0.5, 0.5, 0.5]);
+        // A fatter second link lets flow 2 take the rest.
+        let a = solve(&problem(&[1.0, 2.0], &[(&[0, 1], 9.0), (&[0], 9.0), (&[1], 9.0)]));
+        assert_eq!(a.rate, vec![0.5, 0.5, 1.5]);
+    }
+}

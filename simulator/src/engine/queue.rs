@@ -1,0 +1,185 @@
+//! The egress queue model (documented in `simulator/MODEL.md`).
+//!
+//! Flow rates are the max-min fair shares (the steady state of a fair congestion control such as DCQCN). When a
+//! link's allocation changes, the senders' overshoot `X` (the sum of `previous sending rate - new fair rate` of the
+//! flows bottlenecked here; new flows start at line rate) enters the queue and decays with the congestion-control
+//! time constant `tau`: arrivals above the fair rates are `X·e^(-t/tau)`. The queue drains at the link's spare
+//! capacity `s` for its class, and at least at `drain_frac` of capacity (converged senders run slightly below it). Between events the occupancy therefore follows `q' = X·e^(-t/tau) - s`, a decreasing
+//! net rate, which is integrated exactly:
+//! - lossless class: above `xoff` the switch sends PFC pause upstream; the queue holds at `xoff` while the net rate is
+//!   positive, the time spent there is pause time;
+//! - lossy class: above `buffer` packets are dropped;
+//! - ECN (RED-style, as DCQCN uses): packets are marked with probability 0 below `kmin`, rising linearly to `pmax` at
+//!   `kmax`, 1 above, applied to the interval's mean occupancy.
+
+/// Queue parameters shared by every egress queue.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueueParams {
+    pub tau_s: f64,
+    pub kmin_bytes: f64,
+    pub kmax_bytes: f64,
+    pub pmax: f64,
+    pub xoff_bytes: f64,
+    pub buffer_bytes: f64,
+    pub pkt_bytes: f64,
+    /// A paused port is re-paused every this often (pause quanta refresh), seconds.
+    pub pause_refresh_s: f64,
+    /// Once senders have converged, congestion control runs the link slightly below capacity and drains the
+    /// standing queue at this fraction of the link's capacity.
+    pub drain_frac: f64,
+}
+
+impl Default for QueueParams {
+    fn default() -> Self {
+        QueueParams {
+            tau_s: 25e-6,
+            kmin_bytes: 100e3,
+            kmax_bytes: 400e3,
+            pmax: 0.2,
+            xoff_bytes: 600e3,
+            buffer_bytes: 2e6,
+            pkt_bytes: 4096.0,
+            pause_refresh_s: 40e-6,
+            drain_frac: 0.02,
+        }
+    }
+}
+
+/// What happened in one advanced interval.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Interval {
+    /// Time the queue sat at its limit (paused upstream, or dropping), seconds.
+    pub limit_s: f64,
+    pub dropped_bytes: f64,
+}
+
+/// One egress queue of one traffic class.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClassQueue {
+    pub q_bytes: f64,
+    /// Overshoot arrival rate now, bit/s.
+    pub excess_bps: f64,
+    pub tx_bytes: f64,
+    pub marked_pkts: f64,
+    pub dropped_bytes: f64,
+    pub paused_s: f64,
+    pub peak_cur: f64,
+    pub peak_prev: f64,
+}
+
+fn integral(x0: f64, s: f64, tau: f64, t: f64) -> f64 {
+    (x0 * tau * (1.0 - (-t / tau).exp()) - s * t) / 8.0
+}
+
+fn mark_prob(p: &QueueParams, q: f64) -> f64 {
+    if q <= p.kmin_bytes {
+        0.0
+    } else if q >= p.kmax_bytes {
+        1.0
+    } else {
+        p.pmax * (q - p.kmin_bytes) / (p.kmax_bytes - p.kmin_bytes)
+    }
+}
+
+impl ClassQueue {
+    /// Advances by `dt` seconds with `served_bps` of fair-share traffic and `spare_bps` of unused capacity.
+    pub fn advance(&mut self, p: &QueueParams, dt: f64, served_bps: f64, spare_bps: f64, lossless: bool) -> Interval {
+        let served = served_bps * dt / 8.0;
+        self.tx_bytes += served;
+        if dt <= 0.0 {
+            return Interval::default();
+        }
+        let (x0, s, tau) = (self.excess_bps, spare_bps.max(0.0), p.tau_s);
+        let limit = if lossless { p.xoff_bytes } else { p.buffer_bytes };
+        let q0 = self.q_bytes.min(limit);
+        let mut out = Interval::default();
+        let tstar = if x0 <= s {
+            0.0
+        } else if s > 0.0 {
+            (tau * (x0 / s).ln()).min(dt)
+        } else {
+            dt
+        };
+        let peak = q0 + integral(x0, s, tau, tstar);
+        let q_end = if peak > limit {
+            // Find when the queue reached the limit (the integral rises on [0, t*]).
+            let (mut lo, mut hi) = (0.0, tstar);
+            for _ in 0..50 {
+                let mid = 0.5 * (lo + hi);
+                if q0 + integral(x0, s, tau, mid) >= limit {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            out.limit_s = tstar - hi;
+            if lossless {
+                self.paused_s += out.limit_s;
+            } else {
+                out.dropped_bytes = peak - limit;
+                self.dropped_bytes += out.dropped_bytes;
+            }
+            (limit + integral(x0, s, tau, dt) - integral(x0, s, tau, tstar)).max(0.0)
+        } else {
+            (q0 + integral(x0, s, tau, dt)).max(0.0)
+        };
+        let top = peak.min(limit).max(q0);
+        let mean = (q0 + top + q_end) / 3.0;
+        self.marked_pkts += served / p.pkt_bytes * mark_prob(p, mean);
+        self.peak_cur = self.peak_cur.max(top);
+        self.q_bytes = q_end;
+        self.excess_bps = x0 * (-dt / tau).exp();
+        if self.excess_bps < 1.0 {
+            self.excess_bps = 0.0;
+        }
+        out
+    }
+
+    /// Queue high-water mark over the current and previous telemetry window.
+    pub fn recent_peak(&self) -> f64 {
+        self.peak_cur.max(self.peak_prev)
+    }
+
+    /// Starts a new telemetry window.
+    pub fn roll_window(&mut self) {
+        self.peak_prev = self.peak_cur;
+        self.peak_cur = self.q_bytes;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn burst_into_saturated_link_builds_and_holds_a_queue() {
+        let p = QueueParams::default();
+        let mut q = ClassQueue { excess_bps: 400e9, ..Default::default() };
+        let iv = q.advance(&p, 1e-3, 400e9, 0.0, false);
+        // X*tau/8 = 1.25 MB enters and stays (no spare capacity), below the 2 MB buffer.
+        assert!((q.q_bytes - 1.25e6).abs() < 1e3, "{}", q.q_bytes);
+        assert_eq!(iv.dropped_bytes, 0.0);
+        assert!(q.marked_pkts > 0.0);
+    }
+
+    #[test]
+    fn lossless_queue_pauses_at_xoff_and_lossy_drops_at_buffer() {
+        let p = QueueParams::default();
+        let mut lossless = ClassQueue { excess_bps: 1600e9, ..Default::default() };
+        let iv = lossless.advance(&p, 1e-3, 400e9, 0.0, true);
+        assert!(iv.limit_s > 0.0 && lossless.paused_s > 0.0);
+        assert!(lossless.q_bytes <= p.xoff_bytes + 1.0);
+        let mut lossy = ClassQueue { excess_bps: 1600e9, ..Default::default() };
+        let iv = lossy.advance(&p, 1e-3, 400e9, 0.0, false);
+        // 5 MB offered into a 2 MB buffer: 3 MB dropped.
+        assert!((iv.dropped_bytes - 3e6).abs() < 1e4, "{}", iv.dropped_bytes);
+    }
+
+    #[test]
+    fn spare_capacity_drains_the_queue() {
+        let p = QueueParams::default();
+        let mut q = ClassQueue { q_bytes: 1e6, ..Default::default() };
+        q.advance(&p, 1e-3, 100e9, 300e9, false);
+        assert_eq!(q.q_bytes, 0.0);
+    }
+}

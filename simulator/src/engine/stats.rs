@@ -1,0 +1,85 @@
+//! Run statistics accumulated by the engine.
+
+/// Bins of the time-weighted link utilization histogram (0.1% wide, last bin is 100% and above).
+const BINS: usize = 1001;
+
+/// Counters and distributions over the whole run.
+#[derive(Debug, Clone)]
+pub struct Stats {
+    pub events: u64,
+    pub recomputes: u64,
+    pub flows_started: u64,
+    pub flows_completed: u64,
+    pub dropped_pkts: f64,
+    pub pfc_pause_s: f64,
+    /// Fabric links only: seconds above the congestion threshold or at a queue limit.
+    pub congested_link_s: f64,
+    /// Time-weighted utilization of fabric links.
+    util_hist: Vec<f64>,
+    pub max_util: f64,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            events: 0,
+            recomputes: 0,
+            flows_started: 0,
+            flows_completed: 0,
+            dropped_pkts: 0.0,
+            pfc_pause_s: 0.0,
+            congested_link_s: 0.0,
+            util_hist: vec![0.0; BINS],
+            max_util: 0.0,
+        }
+    }
+}
+
+impl Stats {
+    pub fn add_utilization(&mut self, u: f64, dt: f64) {
+        if dt <= 0.0 {
+            return;
+        }
+        let bin = ((u * 1000.0).floor().max(0.0) as usize).min(BINS - 1);
+        self.util_hist[bin] += dt;
+        if u > self.max_util {
+            self.max_util = u;
+        }
+    }
+
+    /// Time-weighted quantile of fabric-link utilization (0.1% resolution).
+    pub fn utilization_quantile(&self, q: f64) -> f64 {
+        let total: f64 = self.util_hist.iter().sum();
+        if total <= 0.0 {
+            return 0.0;
+        }
+        let mut acc = 0.0;
+        for (i, w) in self.util_hist.iter().enumerate() {
+            acc += w;
+            if acc >= q * total {
+                return (i as f64 / 1000.0).min(1.0);
+            }
+        }
+        1.0
+    }
+
+    /// Time-weighted mean utilization of fabric links.
+    pub fn utilization_mean(&self) -> f64 {
+        let total: f64 = self.util_hist.iter().sum();
+        if total <= 0.0 {
+            return 0.0;
+        }
+        self.util_hist.iter().enumerate().map(|(i, w)| (i as f64 + 0.5) / 1000.0 * w).sum::<f64>() / total
+    }
+}
+
+/// Nearest-rank percentile of a sample (0 for an empty one).
+pub fn percentile(v: &[u64], q: f64) -> u64 {
+    if v.is_empty() {
+        return 0;
+    }
+    let mut s = v.to_vec();
+    s.sort_unstable();
+    let rank = ((q * s.len() as f64).ceil() as usize).clamp(1, s.len());
+    s[rank - 1]
+}

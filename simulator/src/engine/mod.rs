@@ -74,6 +74,9 @@ pub struct Simulation {
     stats: Stats,
     // scratch for recompute
     link_mark: Vec<u32>,
+    link_local: Vec<u32>,
+    link_local_mark: Vec<u32>,
+    local_round: u32,
     flow_mark: Vec<u32>,
     mark: u32,
     problem: maxmin::Problem,
@@ -97,6 +100,9 @@ impl Simulation {
                 })
                 .collect(),
             link_mark: vec![0; fabric.link_count()],
+            link_local: vec![0; fabric.link_count()],
+            link_local_mark: vec![0; fabric.link_count()],
+            local_round: 0,
             fabric,
             wcmp: WcmpState::new(),
             qp: p.queue(),
@@ -431,7 +437,7 @@ impl Simulation {
         f.since = now;
         f.rate = rate;
         let (class, prefix, delta) = (f.class.index(), f.prefix as u32, rate - old);
-        let hops = f.path.clone();
+        let hops = std::mem::take(&mut f.path);
         for (k, h) in hops.iter().enumerate() {
             let l = h.link.index();
             self.settle(l);
@@ -446,6 +452,9 @@ impl Simulation {
                 let key = (h.chooser.index() as u32, prefix, h.slot);
                 self.slot_acc.entry(key).or_insert(Acc { since: now, ..Default::default() }).add_rate(now, delta / 8.0);
             }
+        }
+        if let Some(f) = self.flows[i as usize].as_mut() {
+            f.path = hops;
         }
     }
 
@@ -555,23 +564,27 @@ impl Simulation {
     /// Builds and solves the max-min subproblem of `f_set`; returns the allocation and the local→global link map.
     fn solve(&mut self, f_set: &[u32]) -> (maxmin::Allocation, Vec<usize>) {
         let m = self.mark;
+        self.local_round = self.local_round.wrapping_add(1).max(1);
+        let lm = self.local_round;
         let mut local: Vec<usize> = Vec::new();
-        let mut local_of: BTreeMap<usize, u32> = BTreeMap::new();
         let mut p = std::mem::take(&mut self.problem);
         p.clear();
+        let mut ls: Vec<u32> = Vec::with_capacity(8);
         for &fi in f_set {
             let f = self.flows[fi as usize].as_ref().expect("in set");
-            let mut ls = Vec::with_capacity(f.path.len());
+            ls.clear();
             for h in &f.path {
                 let l = h.link.index();
-                let id = *local_of.entry(l).or_insert_with(|| {
+                // `link_local[l]` is valid only when `link_local_mark[l]` is this round's mark.
+                if self.link_local_mark[l] != lm {
+                    self.link_local_mark[l] = lm;
+                    self.link_local[l] = local.len() as u32;
                     local.push(l);
-                    (local.len() - 1) as u32
-                });
-                ls.push(id);
+                }
+                ls.push(self.link_local[l]);
             }
             let cap = if f.path.is_empty() { 0.0 } else { f.cap_bps };
-            p.push_flow(ls, cap);
+            p.push_flow(ls.iter().copied(), cap);
         }
         for &l in &local {
             let cap = self.fabric.link(LinkId::new(l)).capacity_bps;

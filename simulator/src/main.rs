@@ -74,7 +74,7 @@ enum Cmd {
     },
 }
 
-fn load(path: &PathBuf, seed: Option<u64>, duration: Option<f64>) -> Result<Scenario> {
+fn load(path: &std::path::Path, seed: Option<u64>, duration: Option<f64>) -> Result<Scenario> {
     let mut sc = Scenario::from_file(path).map_err(|e| anyhow::anyhow!("{e}"))?;
     if let Some(s) = seed {
         sc.seed = s;
@@ -86,7 +86,7 @@ fn load(path: &PathBuf, seed: Option<u64>, duration: Option<f64>) -> Result<Scen
     Ok(sc)
 }
 
-fn run(path: &PathBuf, output: Output, seed: Option<u64>, duration: Option<f64>, progress: bool) -> Result<()> {
+fn run(path: &std::path::Path, output: Output, seed: Option<u64>, duration: Option<f64>, progress: bool) -> Result<()> {
     let sc = load(path, seed, duration)?;
     let wall = Instant::now();
     let mut sim = Simulation::new(&sc).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -120,7 +120,7 @@ fn run(path: &PathBuf, output: Output, seed: Option<u64>, duration: Option<f64>,
     Ok(())
 }
 
-fn check(path: &PathBuf, output: Output) -> Result<()> {
+fn check(path: &std::path::Path, output: Output) -> Result<()> {
     let sc = load(path, None, None)?;
     let sim = Simulation::new(&sc).map_err(|e| anyhow::anyhow!("{e}"))?;
     let f = sim.fabric();

@@ -158,9 +158,12 @@ impl Scenario {
     }
 
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| SimError::Io { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| SimError::Io { path: path.display().to_string(), source })?;
         let mut sc = Self::from_toml(&text).map_err(|e| match e {
-            SimError::Scenario { field, reason } => SimError::Scenario { field: format!("{} {field}", path.display()), reason },
+            SimError::Scenario { field, reason } => {
+                SimError::Scenario { field: format!("{} {field}", path.display()), reason }
+            }
             other => other,
         })?;
         sc.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -211,7 +214,8 @@ impl Scenario {
             TopologySpec::FatTree(s) => Ok(s.build()?),
             TopologySpec::File { path } => {
                 let p = self.base_dir.join(path);
-                let text = std::fs::read_to_string(&p).map_err(|source| SimError::Io { path: p.display().to_string(), source })?;
+                let text = std::fs::read_to_string(&p)
+                    .map_err(|source| SimError::Io { path: p.display().to_string(), source })?;
                 Ok(fathom_topology::file::from_json(&text)?)
             }
         }

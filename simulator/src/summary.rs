@@ -52,7 +52,8 @@ impl Summary {
         use std::fmt::Write;
         let mut s = String::new();
         let _ = writeln!(s, "scenario {} (seed {}), {:.3} s simulated", self.scenario, self.seed, self.simulated_s);
-        let _ = writeln!(s, "fabric: {} switches, {} hosts, {} fabric links", self.switches, self.hosts, self.fabric_links);
+        let _ =
+            writeln!(s, "fabric: {} switches, {} hosts, {} fabric links", self.switches, self.hosts, self.fabric_links);
         let rows = [
             ("max link utilization", format!("{:.3}", self.max_link_utilization)),
             ("p99 link utilization", format!("{:.3}", self.p99_link_utilization)),

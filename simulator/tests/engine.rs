@@ -28,12 +28,14 @@ fn same_seed_gives_the_same_summary_bit_for_bit() {
 /// P(max bin load = k) for `n` balls thrown uniformly into `m` bins, exactly.
 fn balls_into_bins(n: usize, m: usize) -> Vec<f64> {
     // P(max <= k) = n! [x^n] (sum_{j<=k} x^j / j!)^m / m^n
-    let fact: Vec<f64> = (0..=n).scan(1.0, |a, i| {
-        if i > 0 {
-            *a *= i as f64;
-        }
-        Some(*a)
-    }).collect();
+    let fact: Vec<f64> = (0..=n)
+        .scan(1.0, |a, i| {
+            if i > 0 {
+                *a *= i as f64;
+            }
+            Some(*a)
+        })
+        .collect();
     let le = |k: usize| {
         let base: Vec<f64> = (0..=n).map(|j| if j <= k { 1.0 / fact[j] } else { 0.0 }).collect();
         let mut poly = vec![0.0; n + 1];
@@ -63,7 +65,7 @@ fn ecmp_collisions_follow_balls_into_bins() {
     let src: Vec<_> = (1..=8).map(|h| f.find(&format!("host1-{h}")).unwrap()).collect();
     let dst: Vec<_> = (1..=8).map(|h| f.find(&format!("host2-{h}")).unwrap()).collect();
     let trials = 4000;
-    let mut hist = vec![0usize; 9];
+    let mut hist = [0usize; 9];
     let mut rng = Rng::new(99);
     for _ in 0..trials {
         let mut per_uplink = std::collections::BTreeMap::new();
@@ -151,8 +153,12 @@ fn changing_a_slot_moves_only_the_flows_hashing_to_it() {
     // Point every slot at one uplink: only flows leaf1 -> leaf2 can move.
     let target = slots[0].clone();
     slots.iter_mut().for_each(|s| *s = target.clone());
-    sim.apply_slot_updates(&[SlotUpdate { device: "leaf1".into(), prefix: "10.0.2.0/24".into(), spec: SlotSpec::Slots(slots) }])
-        .unwrap();
+    sim.apply_slot_updates(&[SlotUpdate {
+        device: "leaf1".into(),
+        prefix: "10.0.2.0/24".into(),
+        spec: SlotSpec::Slots(slots),
+    }])
+    .unwrap();
     let after = sim.ground_truth(true);
     for (a, b) in before.flows.iter().zip(&after.flows) {
         assert_eq!(a.id, b.id);
@@ -170,7 +176,11 @@ fn a_batch_with_one_bad_entry_changes_nothing() {
     let sc = scenario("scenarios/training-collisions.toml");
     let mut sim = Simulation::new(&sc).unwrap();
     let before = sim.slot_tables(None, None).unwrap();
-    let good = SlotUpdate { device: "leaf1".into(), prefix: "10.0.2.0/24".into(), spec: SlotSpec::Weights(vec![("Ethernet1".into(), 1.0)]) };
+    let good = SlotUpdate {
+        device: "leaf1".into(),
+        prefix: "10.0.2.0/24".into(),
+        spec: SlotSpec::Weights(vec![("Ethernet1".into(), 1.0)]),
+    };
     for bad in [
         SlotUpdate { device: "leaf99".into(), ..good.clone() },
         SlotUpdate { prefix: "10.9.9.0/24".into(), ..good.clone() },
@@ -204,11 +214,15 @@ fn malformed_scenarios_name_the_line_or_field() {
         };
         assert!(err.contains(needle), "error '{err}' should mention '{needle}'");
     }
-    let sc = Scenario::from_toml("duration_s = 1\n[topology]\nkind = \"fat-tree\"\nk = 4\n[[workload]]\nkind = \"training\"\nhosts = 1\n").unwrap();
+    let sc = Scenario::from_toml(
+        "duration_s = 1\n[topology]\nkind = \"fat-tree\"\nk = 4\n[[workload]]\nkind = \"training\"\nhosts = 1\n",
+    )
+    .unwrap();
     assert!(Simulation::new(&sc).unwrap_err().to_string().contains("training1'.hosts"));
     let sc = Scenario::from_toml("duration_s = 1\n[topology]\nkind = \"fat-tree\"\nk = 4\n[[fault]]\nat_s = 1\nkind = \"drain\"\ntarget = \"spine77\"\n").unwrap();
     assert!(Simulation::new(&sc).unwrap_err().to_string().contains("spine77"));
-    let sc = Scenario::from_toml("duration_s = 1\n[topology]\nkind = \"file\"\npath = \"/nonexistent.json\"\n").unwrap();
+    let sc =
+        Scenario::from_toml("duration_s = 1\n[topology]\nkind = \"file\"\npath = \"/nonexistent.json\"\n").unwrap();
     assert!(Simulation::new(&sc).unwrap_err().to_string().contains("/nonexistent.json"));
 }
 
@@ -229,8 +243,11 @@ fn link_failure_reroutes_and_counters_stay_consistent() {
     sc.duration_s = 0.5;
     let mut sim = Simulation::new(&sc).unwrap();
     sim.run_until(110_000_000);
-    sim.apply_fault(&fathom_sim::control::FaultAction { fault: fathom_sim::control::Fault::LinkDown("leaf1:Ethernet1".into()), clear: false })
-        .unwrap();
+    sim.apply_fault(&fathom_sim::control::FaultAction {
+        fault: fathom_sim::control::Fault::LinkDown("leaf1:Ethernet1".into()),
+        clear: false,
+    })
+    .unwrap();
     let truth = sim.ground_truth(true);
     assert!(truth.flows.iter().all(|f| !f.path.contains(&"leaf1:Ethernet1".to_string())));
     let t1 = sim.telemetry();
@@ -244,5 +261,10 @@ fn link_failure_reroutes_and_counters_stay_consistent() {
     let leaf1 = t2.switch("leaf1").unwrap();
     assert!(!leaf1.interfaces[0].oper_up);
     assert!(leaf1.interfaces[0].lldp.is_none());
-    assert!(sim.apply_fault(&fathom_sim::control::FaultAction { fault: fathom_sim::control::Fault::LinkDown("leaf1:Ethernet77".into()), clear: false }).is_err());
+    assert!(sim
+        .apply_fault(&fathom_sim::control::FaultAction {
+            fault: fathom_sim::control::Fault::LinkDown("leaf1:Ethernet77".into()),
+            clear: false
+        })
+        .is_err());
 }

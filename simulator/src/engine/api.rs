@@ -31,8 +31,9 @@ impl Simulation {
 
     /// `switch:interface` to the link leaving that interface.
     pub(super) fn resolve_link(&self, name: &str) -> Result<LinkId> {
-        let (sw, ifname) =
-            name.split_once(':').ok_or_else(|| SimError::invalid(format!("link '{name}' must be 'switch:interface'")))?;
+        let (sw, ifname) = name
+            .split_once(':')
+            .ok_or_else(|| SimError::invalid(format!("link '{name}' must be 'switch:interface'")))?;
         let n = self.fabric.find(sw).map_err(|_| unknown("switch", sw))?;
         self.fabric.interface(n, ifname).map_err(|_| unknown("interface", name))
     }
@@ -79,7 +80,11 @@ impl Simulation {
             .switches()
             .map(|n| {
                 let node = self.fabric.node(n);
-                TargetInfo { name: node.name.clone(), role: node.role().map(|r| r.to_string()).unwrap_or_default(), up: node.up }
+                TargetInfo {
+                    name: node.name.clone(),
+                    role: node.role().map(|r| r.to_string()).unwrap_or_default(),
+                    up: node.up,
+                }
             })
             .collect();
         v.sort_by(|a, b| a.name.cmp(&b.name));
@@ -118,7 +123,13 @@ impl Simulation {
     pub fn slot_tables(&mut self, device: Option<&str>, prefix: Option<&str>) -> Result<Vec<SlotTableView>> {
         let devs: Vec<NodeId> = match device {
             Some(d) => vec![self.device(d)?],
-            None => self.fabric.switches().collect::<Vec<_>>().into_iter().chain(self.wcmp.iter().map(|(k, _)| k.0)).collect(),
+            None => self
+                .fabric
+                .switches()
+                .collect::<Vec<_>>()
+                .into_iter()
+                .chain(self.wcmp.iter().map(|(k, _)| k.0))
+                .collect(),
         };
         let prefixes: Vec<PrefixId> = match prefix {
             Some(p) => vec![self.resolve_prefix(p)?],
@@ -147,10 +158,16 @@ impl Simulation {
         };
         let nh = self.routes.next_hops(&self.fabric, at, prefix).to_vec();
         if nh.is_empty() {
-            return Err(SimError::invalid(format!("{} has no path choice towards {} (it is the destination leaf or cut off)", u.device, u.prefix)));
+            return Err(SimError::invalid(format!(
+                "{} has no path choice towards {} (it is the destination leaf or cut off)",
+                u.device, u.prefix
+            )));
         }
         let link_of = |ifname: &str| -> Result<LinkId> {
-            let l = self.fabric.interface(at, ifname).map_err(|_| unknown("interface", &format!("{}:{ifname}", self.fabric.node(at).name)))?;
+            let l = self
+                .fabric
+                .interface(at, ifname)
+                .map_err(|_| unknown("interface", &format!("{}:{ifname}", self.fabric.node(at).name)))?;
             if nh.contains(&l) {
                 Ok(l)
             } else {
@@ -165,7 +182,12 @@ impl Simulation {
         let table = match &u.spec {
             SlotSpec::Slots(s) => {
                 if s.is_empty() || s.len() > 4096 {
-                    return Err(SimError::invalid(format!("{} {}: a slot table needs 1..=4096 slots, got {}", u.device, u.prefix, s.len())));
+                    return Err(SimError::invalid(format!(
+                        "{} {}: a slot table needs 1..=4096 slots, got {}",
+                        u.device,
+                        u.prefix,
+                        s.len()
+                    )));
                 }
                 SlotTable::from_slots(s.iter().map(|i| link_of(i)).collect::<Result<_>>()?)?
             }
@@ -174,7 +196,10 @@ impl Simulation {
                 let mut sorted: Vec<LinkId> = ws.iter().map(|w| w.0).collect();
                 sorted.sort();
                 if sorted.windows(2).any(|p| p[0] == p[1]) {
-                    return Err(SimError::invalid(format!("{} {}: an interface appears twice in the weights", u.device, u.prefix)));
+                    return Err(SimError::invalid(format!(
+                        "{} {}: an interface appears twice in the weights",
+                        u.device, u.prefix
+                    )));
                 }
                 let n = self.wcmp.get(dev, prefix).map_or(self.slots, SlotTable::len);
                 match self.wcmp.get(dev, prefix) {
@@ -250,7 +275,9 @@ impl Simulation {
         let rxb = self.links[r.index()].rx_base;
         let out_octets = (tx.bytes - txb.bytes).max(0.0);
         let in_octets = (rx.bytes - rxb.bytes).max(0.0);
-        let dropped = |s: &CounterSnapshot, base: &CounterSnapshot| (s.dropped[0] + s.dropped[1] - base.dropped[0] - base.dropped[1]).max(0.0) / pkt;
+        let dropped = |s: &CounterSnapshot, base: &CounterSnapshot| {
+            (s.dropped[0] + s.dropped[1] - base.dropped[0] - base.dropped[1]).max(0.0) / pkt
+        };
         let queues = Class::ALL
             .iter()
             .map(|c| {
@@ -316,7 +343,11 @@ impl Simulation {
             .range((id, 0)..(id + 1, 0))
             .map(|(&(_, p), acc)| {
                 let o = acc.at(self.now).max(0.0);
-                AftEntry { prefix: f.prefixes()[p as usize].prefix.to_string(), octets_forwarded: o as u64, packets_forwarded: (o / pkt) as u64 }
+                AftEntry {
+                    prefix: f.prefixes()[p as usize].prefix.to_string(),
+                    octets_forwarded: o as u64,
+                    packets_forwarded: (o / pkt) as u64,
+                }
             })
             .collect();
         let mut groups: BTreeMap<u32, Vec<(u16, f64)>> = BTreeMap::new();

@@ -88,16 +88,17 @@ pub fn solve(p: &Problem) -> Allocation {
     let mut alloc = Allocation { rate: vec![0.0; nf], bottleneck: vec![None; nf] };
     let mut frozen = vec![false; nf];
     let mut left = nf;
-    let freeze = |f: usize, r: f64, rem: &mut Vec<f64>, count: &mut Vec<u32>, heap: &mut BinaryHeap<Reverse<(u64, u32)>>| {
-        for &l in p.flow_links(f) {
-            let l = l as usize;
-            rem[l] -= r;
-            count[l] -= 1;
-            if count[l] > 0 {
-                heap.push(Reverse((key(rem[l] / count[l] as f64), l as u32)));
+    let freeze =
+        |f: usize, r: f64, rem: &mut Vec<f64>, count: &mut Vec<u32>, heap: &mut BinaryHeap<Reverse<(u64, u32)>>| {
+            for &l in p.flow_links(f) {
+                let l = l as usize;
+                rem[l] -= r;
+                count[l] -= 1;
+                if count[l] > 0 {
+                    heap.push(Reverse((key(rem[l] / count[l] as f64), l as u32)));
+                }
             }
-        }
-    };
+        };
     while left > 0 {
         // The lowest valid link level.
         let mut top = None;

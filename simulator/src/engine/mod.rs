@@ -23,7 +23,7 @@ use crate::workload::spec::BuildCx;
 use crate::workload::{Action, Cx, FlowSpec, Workload};
 use forward::{Forwarder, RouteCache};
 use queue::QueueParams;
-use state::{Acc, Flow, FiveTuple, Hop, LinkState, Owner, NO_SLOT};
+use state::{Acc, FiveTuple, Flow, Hop, LinkState, Owner, NO_SLOT};
 pub use stats::Stats;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -87,7 +87,11 @@ impl Simulation {
     pub fn new(scenario: &Scenario) -> Result<Self> {
         let fabric = scenario.build_fabric()?;
         let p = &scenario.fabric;
-        let nic_bps = fabric.hosts().filter_map(|h| fabric.host_uplink(h)).map(|l| fabric.link(l).capacity_bps).fold(0.0, f64::max);
+        let nic_bps = fabric
+            .hosts()
+            .filter_map(|h| fabric.host_uplink(h))
+            .map(|l| fabric.link(l).capacity_bps)
+            .fold(0.0, f64::max);
         let mut sim = Simulation {
             name: scenario.name.clone(),
             seed: scenario.seed,
@@ -137,7 +141,8 @@ impl Simulation {
         let mut place_rng = Rng::derive(scenario.seed, 0xF1ACE);
         for (i, w) in scenario.workloads.iter().enumerate() {
             let mut rng = Rng::derive(scenario.seed, i as u64 + 1);
-            let built = w.build(BuildCx { fabric: &sim.fabric, pool: &mut pool, rng: &mut place_rng, nic_bps, index: i })?;
+            let built =
+                w.build(BuildCx { fabric: &sim.fabric, pool: &mut pool, rng: &mut place_rng, nic_bps, index: i })?;
             rng.next_u64();
             sim.workloads.push(built);
             sim.wl_rng.push(rng);
@@ -252,7 +257,9 @@ impl Simulation {
         for a in out {
             match a {
                 Action::Start(spec) => self.start_flow(w as u32, spec),
-                Action::Timer { at_ns, tag } => self.push(at_ns.max(self.now), Event::Timer { workload: w as u32, tag }),
+                Action::Timer { at_ns, tag } => {
+                    self.push(at_ns.max(self.now), Event::Timer { workload: w as u32, tag })
+                }
                 Action::SetCap { tag, cap_bps } => {
                     for &i in self.open.get(&(w as u32, tag)).map(Vec::as_slice).unwrap_or(&[]) {
                         if let Some(f) = self.flows[i as usize].as_mut() {
@@ -284,7 +291,13 @@ impl Simulation {
     fn start_flow(&mut self, w: u32, s: FlowSpec) {
         let (Some(sip), Some(dip)) = (self.fabric.host_ip(s.src), self.fabric.host_ip(s.dst)) else { return };
         let Some(prefix) = self.fabric.prefix_for(dip) else { return };
-        let tuple = FiveTuple { src_ip: sip.into(), dst_ip: dip.into(), src_port: s.src_port, dst_port: s.dst_port, protocol: s.protocol };
+        let tuple = FiveTuple {
+            src_ip: sip.into(),
+            dst_ip: dip.into(),
+            src_port: s.src_port,
+            dst_port: s.dst_port,
+            protocol: s.protocol,
+        };
         let path = self.forwarder().path(s.src, s.dst, prefix, &tuple).unwrap_or_default();
         let idx = self.free.pop().unwrap_or_else(|| {
             self.flows.push(None);
@@ -446,7 +459,10 @@ impl Simulation {
             link.tx.add_rate(now, delta / 8.0);
             if k > 0 {
                 let sw = self.fabric.endpoints(h.link).0.index() as u32;
-                self.aft.entry((sw, prefix)).or_insert(Acc { since: now, ..Default::default() }).add_rate(now, delta / 8.0);
+                self.aft
+                    .entry((sw, prefix))
+                    .or_insert(Acc { since: now, ..Default::default() })
+                    .add_rate(now, delta / 8.0);
             }
             if h.slot != NO_SLOT {
                 let key = (h.chooser.index() as u32, prefix, h.slot);

@@ -51,8 +51,14 @@ pub struct FlowSpec {
 pub enum Action {
     Start(FlowSpec),
     /// Change the rate cap of this workload's open flows with `tag`.
-    SetCap { tag: u64, cap_bps: f64 },
-    Timer { at_ns: u64, tag: u64 },
+    SetCap {
+        tag: u64,
+        cap_bps: f64,
+    },
+    Timer {
+        at_ns: u64,
+        tag: u64,
+    },
 }
 
 /// The engine's side of a workload callback.

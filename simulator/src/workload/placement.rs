@@ -45,7 +45,14 @@ impl HostPool {
 
     /// Takes `n` hosts for job `job` by `policy`; `per_leaf` bounds hosts per leaf for fragmented placement
     /// (0: half a leaf).
-    pub fn take(&mut self, job: &str, n: usize, policy: Placement, per_leaf: usize, rng: &mut Rng) -> Result<Vec<NodeId>> {
+    pub fn take(
+        &mut self,
+        job: &str,
+        n: usize,
+        policy: Placement,
+        per_leaf: usize,
+        rng: &mut Rng,
+    ) -> Result<Vec<NodeId>> {
         if n == 0 || n > self.free() {
             return Err(SimError::Scenario {
                 field: format!("workload '{job}'.hosts"),

@@ -243,7 +243,16 @@ impl WorkloadSpec {
         let nic = cx.nic_bps;
         Ok(match self {
             WorkloadSpec::Training {
-                name, hosts, placement, hosts_per_leaf, interleaved, gradient_gb, compute_ms, qps, iterations, start_ms,
+                name,
+                hosts,
+                placement,
+                hosts_per_leaf,
+                interleaved,
+                gradient_gb,
+                compute_ms,
+                qps,
+                iterations,
+                start_ms,
             } => {
                 let name = nm(name);
                 check(*hosts >= 2, &name, "hosts", "a training job needs at least 2 hosts")?;
@@ -270,7 +279,17 @@ impl WorkloadSpec {
                     || port(rng),
                 ))
             }
-            WorkloadSpec::Moe { name, hosts, placement, hosts_per_leaf, tokens_mb, compute_ms, qps, iterations, start_ms } => {
+            WorkloadSpec::Moe {
+                name,
+                hosts,
+                placement,
+                hosts_per_leaf,
+                tokens_mb,
+                compute_ms,
+                qps,
+                iterations,
+                start_ms,
+            } => {
                 let name = nm(name);
                 check(*hosts >= 2, &name, "hosts", "an all-to-all needs at least 2 hosts")?;
                 check(*tokens_mb > 0.0 && tokens_mb.is_finite(), &name, "tokens_mb", "must be positive")?;
@@ -295,7 +314,14 @@ impl WorkloadSpec {
                 ))
             }
             WorkloadSpec::Pipeline {
-                name, stages, placement, microbatches, activation_mb, compute_ms, iterations, start_ms,
+                name,
+                stages,
+                placement,
+                microbatches,
+                activation_mb,
+                compute_ms,
+                iterations,
+                start_ms,
             } => {
                 let name = nm(name);
                 check(*stages >= 2, &name, "stages", "a pipeline needs at least 2 stages")?;
@@ -319,7 +345,14 @@ impl WorkloadSpec {
                 ))
             }
             WorkloadSpec::Inference {
-                name, hosts, placement, rate_per_s, diurnal_amplitude, diurnal_period_s, response_mb, start_ms,
+                name,
+                hosts,
+                placement,
+                rate_per_s,
+                diurnal_amplitude,
+                diurnal_period_s,
+                response_mb,
+                start_ms,
             } => {
                 let name = nm(name);
                 check(*hosts >= 2, &name, "hosts", "needs at least 2 hosts (clients and servers)")?;

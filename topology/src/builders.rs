@@ -3,6 +3,9 @@
 //! Naming is stable so tools can address nodes: `leaf1..`, `spine1..`, fat trees add `agg1..` and `core1..`;
 //! hosts are `host<leaf>-<n>`; switch ports are `Ethernet1..` in creation order, host NICs `eth0`.
 //! Leaf `i` owns `10.<i/256>.<i%256>.0/24` and its hosts are `.1`, `.2`, ...
+//!
+//! ASNs (eBGP everywhere, so no two tiers may share one): leaf `i` has `65000+i` below 500 and `4200000000+i`
+//! from 500 on; spines `65000`; fat-tree cores `64900`, aggregation switches of pod `p` `64512+p`.
 
 use std::net::Ipv4Addr;
 
@@ -74,11 +77,11 @@ impl LeafSpineSpec {
         if self.leaves > 65_000 || self.spines > 4096 || self.hosts() > 254 {
             return bad("at most 65000 leaves, 4096 spines and 254 hosts per leaf".into());
         }
-        if !(self.host_bps > 0.0 && self.host_bps.is_finite())
-            || self.fabric_bps < 0.0
-            || !(self.oversubscription > 0.0)
-        {
-            return bad("speeds and oversubscription must be positive".into());
+        if !positive(self.host_bps) || !(self.fabric_bps == 0.0 || positive(self.fabric_bps)) {
+            return bad("speeds must be positive and finite (fabric_bps 0 derives it)".into());
+        }
+        if !positive(self.oversubscription) {
+            return bad("oversubscription must be positive and finite".into());
         }
         Ok(())
     }
@@ -124,11 +127,13 @@ impl Default for FatTreeSpec {
 impl FatTreeSpec {
     pub fn build(&self) -> Result<Fabric> {
         let k = self.k;
+        let bad =
+            |reason: &str| Err(TopologyError::InvalidSpec { spec: format!("fat-tree:{k}"), reason: reason.into() });
         if k < 2 || k % 2 != 0 || k > 128 {
-            return Err(TopologyError::InvalidSpec {
-                spec: format!("fat-tree:{k}"),
-                reason: "k must be even, 2..=128".into(),
-            });
+            return bad("k must be even, 2..=128");
+        }
+        if !positive(self.host_bps) || !positive(self.fabric_bps) {
+            return bad("speeds must be positive and finite");
         }
         let h = k / 2;
         let mut f = Fabric::new();
@@ -146,7 +151,7 @@ impl FatTreeSpec {
             let aggs: Vec<NodeId> = (0..h)
                 .map(|a| {
                     let n = pod * h + a + 1;
-                    f.add_switch(&format!("agg{n}"), Role::Spine, 65100 + pod as u32, router_id(1, n))
+                    f.add_switch(&format!("agg{n}"), Role::Spine, 64512 + pod as u32, router_id(1, n))
                 })
                 .collect::<Result<_>>()?;
             for (ai, &a) in aggs.iter().enumerate() {
@@ -171,6 +176,10 @@ impl FatTreeSpec {
         }
         Ok(f)
     }
+}
+
+fn positive(bps: f64) -> bool {
+    bps.is_finite() && bps > 0.0
 }
 
 fn attach_hosts(f: &mut Fabric, leaf: NodeId, l: usize, hosts: usize, bps: f64, port: &mut usize) -> Result<()> {

@@ -10,8 +10,9 @@
 //!                  "capacity_bps": 4e11, "up": true, "drained": false} ]
 //! }
 //! ```
-//! `role` is `leaf`, `spine` or `super-spine`; `up` and `drained` are optional (default true / false); every link is
-//! full duplex with `capacity_bps` each way; host links are links like any other. Unknown fields are rejected.
+//! `role` is `leaf`, `spine` or `super-spine`; `up` (switches, hosts, links) and `drained` (links) are optional
+//! (default true / false); every link is full duplex with `capacity_bps` each way; host links are links like any
+//! other. Unknown fields are rejected.
 
 use std::net::Ipv4Addr;
 
@@ -49,6 +50,8 @@ struct HostJ {
     name: String,
     leaf: String,
     ip: Ipv4Addr,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    up: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -114,7 +117,8 @@ pub fn from_json(text: &str) -> Result<Fabric> {
                 reason: format!("'{}' is not a leaf", h.leaf),
             });
         }
-        f.add_host(&h.name, leaf, h.ip).map_err(|e| field(format!("hosts[{i}].name"), e))?;
+        let id = f.add_host(&h.name, leaf, h.ip).map_err(|e| field(format!("hosts[{i}].name"), e))?;
+        f.set_node_up(id, h.up);
     }
     for (i, l) in file.links.iter().enumerate() {
         let a = f.find(&l.a).map_err(|e| field(format!("links[{i}].a"), e))?;
@@ -142,7 +146,7 @@ pub fn to_json(f: &Fabric) -> String {
                 up: node.up,
             }),
             NodeKind::Host { leaf, ip } => {
-                hosts.push(HostJ { name: node.name.clone(), leaf: f.node(leaf).name.clone(), ip })
+                hosts.push(HostJ { name: node.name.clone(), leaf: f.node(leaf).name.clone(), ip, up: node.up })
             }
         }
     }

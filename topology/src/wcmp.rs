@@ -5,7 +5,7 @@
 //! error bound, checked by property tests). Rebalancing an existing table to new weights moves the minimum number
 //! of slots: a member keeps every slot it had up to its new count.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{Result, TopologyError};
 use crate::model::{LinkId, NodeId, PrefixId};
@@ -22,11 +22,13 @@ pub fn quantize(weights: &[f64], n: usize) -> Result<Vec<usize>> {
     if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
         return bad(format!("weights must be finite and non-negative, got {w}"));
     }
-    let total: f64 = weights.iter().sum();
-    if total <= 0.0 {
+    let max = weights.iter().copied().fold(0.0, f64::max);
+    if max <= 0.0 {
         return bad("at least one weight must be positive".into());
     }
-    let exact: Vec<f64> = weights.iter().map(|w| w / total * n as f64).collect();
+    // Scale by the largest weight first: summing raw weights near f64::MAX would overflow to infinity.
+    let total: f64 = weights.iter().map(|w| w / max).sum();
+    let exact: Vec<f64> = weights.iter().map(|w| w / max / total * n as f64).collect();
     let mut counts: Vec<usize> = exact.iter().map(|e| e.floor() as usize).collect();
     let assigned: usize = counts.iter().sum();
     let mut order: Vec<usize> = (0..weights.len()).collect();
@@ -38,6 +40,15 @@ pub fn quantize(weights: &[f64], n: usize) -> Result<Vec<usize>> {
         counts[i] += 1;
     }
     Ok(counts)
+}
+
+/// [`quantize`]s the weights of distinct members; a member listed twice is an error.
+fn member_counts(weights: &[(LinkId, f64)], n: usize) -> Result<Vec<usize>> {
+    let mut seen = BTreeSet::new();
+    if let Some((l, _)) = weights.iter().find(|(l, _)| !seen.insert(*l)) {
+        return Err(TopologyError::InvalidWcmp { reason: format!("member link {} listed twice", l.index()) });
+    }
+    quantize(&weights.iter().map(|w| w.1).collect::<Vec<_>>(), n)
 }
 
 /// N hash slots, each naming the outgoing link (next hop) that flows hashing to it take.
@@ -64,8 +75,9 @@ impl SlotTable {
     }
 
     /// Weighted table: counts by [`quantize`], slots interleaved so each member's slots are spread over the table.
+    /// Fails on invalid weights or a member listed twice.
     pub fn from_weights(weights: &[(LinkId, f64)], n: usize) -> Result<Self> {
-        let counts = quantize(&weights.iter().map(|w| w.1).collect::<Vec<_>>(), n)?;
+        let counts = member_counts(weights, n)?;
         let mut left = counts.clone();
         let mut slots = Vec::with_capacity(n);
         while slots.len() < n {
@@ -80,10 +92,10 @@ impl SlotTable {
     }
 
     /// Moves the fewest slots so the table's counts become those of `weights`. Members absent from `weights`
-    /// lose all their slots.
+    /// lose all their slots. Fails like [`SlotTable::from_weights`].
     pub fn rebalance(&self, weights: &[(LinkId, f64)]) -> Result<Self> {
         let n = self.slots.len();
-        let counts = quantize(&weights.iter().map(|w| w.1).collect::<Vec<_>>(), n)?;
+        let counts = member_counts(weights, n)?;
         let target: BTreeMap<LinkId, usize> = weights.iter().map(|w| w.0).zip(counts).collect();
         let mut kept: BTreeMap<LinkId, usize> = BTreeMap::new();
         let mut slots: Vec<Option<LinkId>> = Vec::with_capacity(n);
@@ -144,17 +156,19 @@ impl SlotTable {
         self.counts().into_iter().map(|(l, c)| (l, c as f64 / n)).collect()
     }
 
-    /// The next hop of slot `i` given the live members `alive` (sorted): a slot whose member is not alive falls to
-    /// `alive[i % alive.len()]`, as hardware fast-reroute refills dead members. `None` if nothing is alive.
+    /// The next hop of a flow hashing to `i` given the live members `alive` (sorted). The flow takes slot
+    /// `s = i % len()`; a slot whose member is not alive falls to `alive[s % alive.len()]`, as hardware fast-reroute
+    /// refills dead members, so every hash of one slot resolves alike. `None` if nothing is alive.
     pub fn resolve(&self, i: usize, alive: &[LinkId]) -> Option<LinkId> {
         if alive.is_empty() {
             return None;
         }
-        let l = self.slots[i % self.slots.len()];
+        let s = i % self.slots.len();
+        let l = self.slots[s];
         if alive.binary_search(&l).is_ok() {
             Some(l)
         } else {
-            Some(alive[i % alive.len()])
+            Some(alive[s % alive.len()])
         }
     }
 

@@ -129,6 +129,9 @@ fn capabilities() -> gnmi::CapabilityResponse {
     }
 }
 
+/// Most updates one Get answers (a GetResponse is a single message; clients commonly refuse more than 4 MiB).
+const MAX_GET_UPDATES: usize = 20_000;
+
 /// One notification per target and requested path; a path that matches nothing on any target is NOT_FOUND.
 fn get(snap: &TelemetrySnapshot, req: &gnmi::GetRequest) -> Result<Vec<gnmi::Notification>, Status> {
     let enc = Encoding::from_wire(req.encoding)?;
@@ -150,6 +153,11 @@ fn get(snap: &TelemetrySnapshot, req: &gnmi::GetRequest) -> Result<Vec<gnmi::Not
         }
         if out.len() == before {
             return Err(Status::not_found(format!("path {pattern} matches no data on the requested target")));
+        }
+        if out.iter().map(|n| n.update.len()).sum::<usize>() > MAX_GET_UPDATES {
+            return Err(Status::resource_exhausted(format!(
+                "more than {MAX_GET_UPDATES} leaves requested: narrow the paths or use a ONCE subscription"
+            )));
         }
     }
     Ok(out)

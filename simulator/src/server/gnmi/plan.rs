@@ -104,7 +104,10 @@ pub fn plan(list: &gnmi::SubscriptionList, snap: &TelemetrySnapshot, min_interva
     for (i, s) in list.subscription.iter().enumerate() {
         let pattern = Pattern::new(list.prefix.as_ref(), s.path.as_ref())?;
         match mode {
-            ListMode::Once => subs.push(Sub { pattern, class: None, trigger: Trigger::OnChange, heartbeat: None }),
+            ListMode::Once => {
+                let trigger = Trigger::Sample { interval: min_interval, suppress_redundant: false };
+                subs.push(Sub { pattern, class: None, trigger, heartbeat: None });
+            }
             ListMode::Stream => subs.extend(stream_subs(i, s, pattern, min_interval)?),
         }
     }

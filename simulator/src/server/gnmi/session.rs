@@ -1,8 +1,9 @@
-//! The state of one subscription stream, without IO: which subscriptions are due, what to send for a snapshot
-//! (all leaves, or only changes and deletions for ON_CHANGE / suppress_redundant), and when to wake next.
+//! The state of one subscription stream, without IO: which subscriptions are due, what to send for one switch
+//! of a snapshot (all leaves, or only changes and deletions for ON_CHANGE / suppress_redundant), and when to wake.
 //!
-//! A round is built first and committed only once sent: when the subscriber's queue is full the caller drops the
-//! round, and the next one diffs against what was really sent, so changes coalesce instead of being lost.
+//! A wake-up is handled switch by switch: [`Session::build`] makes the [`Part`] of one target, the caller sends it
+//! and [`Session::commit`]s it, or drops it when the subscriber is behind; the next round diffs against what was
+//! really sent, so changes coalesce instead of being lost. Only one switch's messages exist at a time.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use fathom_proto::gnmi;
 use tokio::time::Instant;
 
-use crate::telemetry::{SwitchTelemetry, TelemetrySnapshot};
+use crate::telemetry::SwitchTelemetry;
 
 use super::encode::{self, Batch};
 use super::leaves::{self, Leaf};
@@ -35,21 +36,19 @@ struct SubState {
     sent: Sent,
 }
 
-/// What one wake-up produces.
+/// The subscriptions due at one wake-up, each with whether it resends everything (initial set, heartbeat).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due(Vec<(usize, bool)>);
+
+/// What one target gets at one wake-up.
 #[derive(Debug)]
-pub struct Round {
+pub struct Part {
     pub notifications: Vec<gnmi::Notification>,
-    /// (subscription, full resend) for every subscription that was due.
-    due: Vec<(usize, bool)>,
     commits: Vec<(usize, String, HashMap<String, Leaf>)>,
 }
 
-/// Updates and deletes of one (target, origin), by leaf key: overlapping subscriptions send a leaf once.
+/// Updates and deletes of one origin, by leaf key: overlapping subscriptions send a leaf once.
 type Group = (BTreeMap<String, gnmi::Update>, BTreeMap<String, gnmi::Path>);
-
-/// Notifications grouped by (target, origin).
-#[derive(Default)]
-struct Groups(BTreeMap<(String, String), Group>);
 
 impl Session {
     pub fn new(plan: Plan, now: Instant, on_change_period: Duration) -> Session {
@@ -61,16 +60,15 @@ impl Session {
         &self.plan
     }
 
-    /// The first full data set (nothing when `updates_only`); it is committed at once.
-    pub fn initial(&mut self, snap: &TelemetrySnapshot, now: Instant) -> Vec<gnmi::Notification> {
-        let due: Vec<_> = (0..self.plan.subs.len()).map(|i| (i, true)).collect();
-        let mut round = self.build(snap, due);
-        if self.plan.updates_only {
-            round.notifications.clear();
-        }
-        let notifications = std::mem::take(&mut round.notifications);
-        self.finish(round, true, now);
-        notifications
+    /// Every subscription, resending everything: the first data set.
+    pub fn due_all(&self) -> Due {
+        Due((0..self.plan.subs.len()).map(|i| (i, true)).collect())
+    }
+
+    /// The subscriptions due at `now`.
+    pub fn due_at(&self, now: Instant) -> Due {
+        let due = self.states.iter().zip(&self.plan.subs).enumerate().filter(|(_, (st, _))| st.next_due <= now);
+        Due(due.map(|(i, (st, sub))| (i, sub.heartbeat.is_some_and(|h| now >= st.last_beat + h))).collect())
     }
 
     /// When the next subscription falls due.
@@ -78,35 +76,45 @@ impl Session {
         self.states.iter().map(|s| s.next_due).min().unwrap_or_else(|| Instant::now() + self.on_change_period)
     }
 
-    /// The round for the subscriptions due at `now`.
-    pub fn round(&self, snap: &TelemetrySnapshot, now: Instant) -> Round {
-        let due = self
-            .states
-            .iter()
-            .zip(&self.plan.subs)
-            .enumerate()
-            .filter(|(_, (st, _))| st.next_due <= now)
-            .map(|(i, (st, sub))| (i, sub.heartbeat.is_some_and(|h| now >= st.last_beat + h)))
-            .collect();
-        self.build(snap, due)
+    /// The notifications of target `sw` for the `due` subscriptions, stamped `timestamp`.
+    pub fn build(&self, sw: &SwitchTelemetry, due: &Due, timestamp: i64) -> Part {
+        let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+        let mut commits = Vec::new();
+        for &(i, full) in &due.0 {
+            let group = groups.entry(self.plan.subs[i].pattern.origin_str.clone()).or_default();
+            if let Some(commit) = self.collect(sw, i, full, group) {
+                commits.push((i, sw.name.clone(), commit));
+            }
+        }
+        let mut notifications = Vec::new();
+        for (origin, (updates, deletes)) in groups {
+            if updates.is_empty() && deletes.is_empty() {
+                continue;
+            }
+            let batch = Batch { updates: updates.into_values().collect(), deletes: deletes.into_values().collect() };
+            notifications.extend(encode::notifications(&sw.name, &origin, timestamp, batch));
+        }
+        Part { notifications, commits }
     }
 
-    /// Schedules the due subscriptions; records what was sent when `sent`.
-    pub fn finish(&mut self, round: Round, sent: bool, now: Instant) {
-        for &(i, full) in &round.due {
+    /// Records a part as sent (what ON_CHANGE and suppress_redundant diff against).
+    pub fn commit(&mut self, part: Part) {
+        for (i, target, leaves) in part.commits {
+            self.states[i].sent.insert(target, leaves);
+        }
+    }
+
+    /// Schedules the `due` subscriptions after their wake-up; `complete` when every part of it was sent.
+    pub fn schedule(&mut self, due: Due, complete: bool, now: Instant) {
+        for (i, full) in due.0 {
             let period = self.period(&self.plan.subs[i]);
             let st = &mut self.states[i];
             st.next_due += period;
             if st.next_due <= now {
                 st.next_due = now + period;
             }
-            if sent && full {
+            if complete && full {
                 st.last_beat = now;
-            }
-        }
-        if sent {
-            for (i, target, leaves) in round.commits {
-                self.states[i].sent.insert(target, leaves);
             }
         }
     }
@@ -118,31 +126,11 @@ impl Session {
         }
     }
 
-    fn build(&self, snap: &TelemetrySnapshot, due: Vec<(usize, bool)>) -> Round {
-        let mut groups = Groups::default();
-        let mut commits = Vec::new();
-        for sw in self.plan.targets.select(snap) {
-            for &(i, full) in &due {
-                if let Some(commit) = self.collect(sw, i, full, &mut groups) {
-                    commits.push((i, sw.name.clone(), commit));
-                }
-            }
-        }
-        let notifications = groups.into_notifications(snap.timestamp_ns);
-        Round { notifications, due, commits }
-    }
-
-    /// Adds the leaves of subscription `i` on `sw` to `groups`; returns what to remember when it tracks changes.
-    fn collect(
-        &self,
-        sw: &SwitchTelemetry,
-        i: usize,
-        full: bool,
-        groups: &mut Groups,
-    ) -> Option<HashMap<String, Leaf>> {
+    /// Adds the leaves of subscription `i` on `sw` to `group`; returns what to remember when it tracks changes.
+    fn collect(&self, sw: &SwitchTelemetry, i: usize, full: bool, group: &mut Group) -> Option<HashMap<String, Leaf>> {
         let sub = &self.plan.subs[i];
         let leaves = leaves::collect(sw, &sub.pattern).into_iter().filter(|l| sub.class.is_none_or(|c| l.class == c));
-        let (updates, deletes) = groups.entry(&sw.name, &sub.pattern.origin_str);
+        let (updates, deletes) = group;
         let enc = self.plan.encoding;
         if !tracks_changes(sub) {
             for l in leaves {
@@ -166,27 +154,4 @@ impl Session {
 
 fn tracks_changes(sub: &Sub) -> bool {
     matches!(sub.trigger, Trigger::OnChange | Trigger::Sample { suppress_redundant: true, .. })
-}
-
-impl Groups {
-    fn entry(
-        &mut self,
-        target: &str,
-        origin: &str,
-    ) -> (&mut BTreeMap<String, gnmi::Update>, &mut BTreeMap<String, gnmi::Path>) {
-        let (u, d) = self.0.entry((target.to_string(), origin.to_string())).or_default();
-        (u, d)
-    }
-
-    fn into_notifications(self, timestamp: i64) -> Vec<gnmi::Notification> {
-        let mut out = Vec::new();
-        for ((target, origin), (updates, deletes)) in self.0 {
-            if updates.is_empty() && deletes.is_empty() {
-                continue;
-            }
-            let batch = Batch { updates: updates.into_values().collect(), deletes: deletes.into_values().collect() };
-            out.extend(encode::notifications(&target, &origin, timestamp, batch));
-        }
-        out
-    }
 }

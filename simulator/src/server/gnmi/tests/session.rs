@@ -8,7 +8,7 @@ use tonic::Code;
 
 use super::super::leaves::Class;
 use super::super::plan::{plan, ListMode, Plan, Trigger};
-use super::super::session::Session;
+use super::super::session::{Due, Session};
 use super::fixtures::{path, snapshot, target};
 use crate::telemetry::TelemetrySnapshot;
 
@@ -76,6 +76,31 @@ fn intervals_default_to_the_minimum_and_target_defined_splits() {
     assert_eq!(ok_plan(list("leaf1", Mode::Once, &[(LLDP, SubscriptionMode::Sample, 1)])).mode, ListMode::Once);
 }
 
+/// One wake-up the way the subscription task runs it; `sent` false plays a client too slow to take anything.
+fn wake(s: &mut Session, snap: &TelemetrySnapshot, due: Due, now: Instant, sent: bool) -> Vec<gnmi::Notification> {
+    let targets = s.plan().targets.clone();
+    let mut out = Vec::new();
+    for sw in targets.select(snap) {
+        let mut part = s.build(sw, &due, snap.timestamp_ns);
+        out.append(&mut part.notifications);
+        if sent {
+            s.commit(part);
+        }
+    }
+    s.schedule(due, sent, now);
+    out
+}
+
+fn initial(s: &mut Session, snap: &TelemetrySnapshot, now: Instant) -> Vec<gnmi::Notification> {
+    let due = s.due_all();
+    wake(s, snap, due, now, true)
+}
+
+fn round(s: &mut Session, snap: &TelemetrySnapshot, now: Instant, sent: bool) -> Vec<gnmi::Notification> {
+    let due = s.due_at(now);
+    wake(s, snap, due, now, sent)
+}
+
 fn count_updates(notes: &[gnmi::Notification]) -> usize {
     notes.iter().map(|n| n.update.len()).sum()
 }
@@ -86,15 +111,12 @@ fn sample_sends_every_round_at_its_interval() {
     let p = ok_plan(list("leaf1", Mode::Stream, &[(COUNTERS, SubscriptionMode::Sample, 200_000_000)]));
     let mut s = Session::new(p, t0, MIN);
     let snap = snapshot();
-    let first = s.initial(&snap, t0);
+    let first = initial(&mut s, &snap, t0);
     assert_eq!(count_updates(&first), 16);
     assert_eq!(first[0].timestamp, snap.timestamp_ns);
     assert_eq!(s.next_wake(), t0 + Duration::from_millis(200));
-    let early = s.round(&snap, t0 + Duration::from_millis(100));
-    assert!(early.notifications.is_empty());
-    let round = s.round(&snap, t0 + Duration::from_millis(200));
-    assert_eq!(count_updates(&round.notifications), 16);
-    s.finish(round, true, t0 + Duration::from_millis(200));
+    assert!(round(&mut s, &snap, t0 + Duration::from_millis(100), true).is_empty());
+    assert_eq!(count_updates(&round(&mut s, &snap, t0 + Duration::from_millis(200), true)), 16);
     assert_eq!(s.next_wake(), t0 + Duration::from_millis(400));
 }
 
@@ -109,41 +131,46 @@ fn on_change_sends_initial_then_changes_and_deletes_and_coalesces_dropped_rounds
     let t0 = Instant::now();
     let p = ok_plan(list("leaf1", Mode::Stream, &[(LLDP, SubscriptionMode::OnChange, 0)]));
     let mut s = Session::new(p, t0, MIN);
-    assert_eq!(count_updates(&s.initial(&snapshot(), t0)), 4);
+    assert_eq!(count_updates(&initial(&mut s, &snapshot(), t0)), 4);
     let t1 = t0 + MIN;
-    let quiet = s.round(&snapshot(), t1);
-    assert!(quiet.notifications.is_empty());
-    s.finish(quiet, true, t1);
+    assert!(round(&mut s, &snapshot(), t1, true).is_empty());
 
     let renamed = with_lldp_changed(|s| s.switches[0].interfaces[0].lldp.as_mut().unwrap().port_id = "eth9".into());
     let t2 = t1 + MIN;
-    let dropped = s.round(&renamed, t2);
-    assert_eq!(count_updates(&dropped.notifications), 1);
-    s.finish(dropped, false, t2); // the client was slow: nothing recorded as sent
+    let dropped = round(&mut s, &renamed, t2, false); // the client was slow: nothing recorded as sent
+    assert_eq!(count_updates(&dropped), 1);
 
     let gone = with_lldp_changed(|s| {
         s.switches[0].interfaces[0].lldp.as_mut().unwrap().port_id = "eth9".into();
         s.switches[0].interfaces[1].lldp = None;
     });
     let t3 = t2 + MIN;
-    let round = s.round(&gone, t3);
-    let update = &round.notifications[0].update;
+    let notes = round(&mut s, &gone, t3, true);
+    let update = &notes[0].update;
     assert_eq!(update.len(), 1, "the dropped change is sent now");
     assert_eq!(update[0].val.as_ref().unwrap().value, Some(gnmi::typed_value::Value::StringVal("eth9".into())));
-    let deletes: usize = round.notifications.iter().map(|n| n.delete.len()).sum();
+    let deletes: usize = notes.iter().map(|n| n.delete.len()).sum();
     assert_eq!(deletes, 2, "eth2's neighbor leaves are deleted");
-    s.finish(round, true, t3);
-    assert!(s.round(&gone, t3 + MIN).notifications.is_empty());
+    assert!(round(&mut s, &gone, t3 + MIN, true).is_empty());
 }
 
 #[test]
-fn updates_only_skips_the_initial_set_and_all_targets_name_themselves() {
+fn all_targets_name_themselves_and_down_switches_are_silent() {
     let t0 = Instant::now();
-    let mut l = list("*", Mode::Stream, &[(COUNTERS, SubscriptionMode::Sample, 0)]);
-    l.updates_only = true;
-    let mut s = Session::new(ok_plan(l), t0, MIN);
-    assert!(s.initial(&snapshot(), t0).is_empty());
-    let round = s.round(&snapshot(), t0 + MIN);
-    let targets: Vec<_> = round.notifications.iter().map(|n| n.prefix.as_ref().unwrap().target.clone()).collect();
+    let mut s = Session::new(ok_plan(list("*", Mode::Stream, &[(COUNTERS, SubscriptionMode::Sample, 0)])), t0, MIN);
+    initial(&mut s, &snapshot(), t0);
+    let notes = round(&mut s, &snapshot(), t0 + MIN, true);
+    let targets: Vec<_> = notes.iter().map(|n| n.prefix.as_ref().unwrap().target.clone()).collect();
     assert_eq!(targets, vec!["leaf1", "spine1"], "spine2 is down and silent");
+}
+
+#[test]
+fn heartbeat_resends_unchanged_on_change_leaves() {
+    let t0 = Instant::now();
+    let mut l = list("leaf1", Mode::Stream, &[(LLDP, SubscriptionMode::OnChange, 0)]);
+    l.subscription[0].heartbeat_interval = 300_000_000;
+    let mut s = Session::new(ok_plan(l), t0, MIN);
+    initial(&mut s, &snapshot(), t0);
+    assert!(round(&mut s, &snapshot(), t0 + MIN, true).is_empty());
+    assert_eq!(count_updates(&round(&mut s, &snapshot(), t0 + 3 * MIN, true)), 4);
 }

@@ -133,6 +133,18 @@ async fn once_sends_the_set_sync_and_ends() {
 }
 
 #[tokio::test]
+async fn updates_only_starts_with_sync_response() {
+    let mut h = start().await;
+    let mut req = request("leaf1", Mode::Stream, "/interfaces", SubscriptionMode::Sample, 100_000_000);
+    if let Some(Req::Subscribe(list)) = req.request.as_mut() {
+        list.updates_only = true;
+    }
+    let mut s = subscribe(&mut h, req).await.unwrap();
+    assert_eq!(next(&mut s).await, Some(Resp::SyncResponse(true)));
+    assert!(matches!(next(&mut s).await, Some(Resp::Update(_))), "then samples");
+}
+
+#[tokio::test]
 async fn errors_have_the_right_codes() {
     let mut h = start().await;
     let p = "/interfaces/interface[name=*]/state/counters";

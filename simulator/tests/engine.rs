@@ -268,3 +268,20 @@ fn link_failure_reroutes_and_counters_stay_consistent() {
         })
         .is_err());
 }
+
+#[test]
+fn incremental_rates_equal_a_global_max_min_solve() {
+    let mut sc = scenario("scenarios/ai-cluster.toml");
+    sc.duration_s = 0.6;
+    let mut sim = Simulation::new(&sc).unwrap();
+    let mut t = 0;
+    let mut checks = 0;
+    while t < sim.duration_ns() {
+        t += 3_000_000;
+        sim.run_until(t);
+        let gap = sim.max_min_gap();
+        assert!(gap < 1e-6, "at {t} ns the incremental rates differ from max-min by {gap:e} of a flow's cap");
+        checks += 1;
+    }
+    assert!(checks >= 100 && sim.stats().recomputes > 100);
+}

@@ -504,6 +504,7 @@ impl Simulation {
         let mut s_links: Vec<usize> = Vec::new();
         let mut f_set: Vec<u32> = Vec::new();
         let mut pending: Vec<usize> = Vec::new();
+        let mut f_set_add: Vec<u32> = Vec::new();
         let add_link = |l: usize, marks: &mut Vec<u32>, pending: &mut Vec<usize>, s: &mut Vec<usize>| {
             if marks[l] != m {
                 marks[l] = m;
@@ -528,40 +529,74 @@ impl Simulation {
         let mut alloc;
         let mut local: Vec<usize>;
         loop {
+            // Grow F through S: the flows bottlenecked at an S link can change; their saturated links join S.
             while let Some(l) = pending.pop() {
                 for k in 0..self.links[l].flows.len() {
                     let fi = self.links[l].flows[k];
                     if self.flow_mark[fi as usize] == m {
                         continue;
                     }
+                    let f = self.flows[fi as usize].as_ref().expect("linked flows exist");
+                    if f.bottleneck.map(|b| b.index()) != Some(l) {
+                        continue;
+                    }
                     self.flow_mark[fi as usize] = m;
                     f_set.push(fi);
-                    let path = &self.flows[fi as usize].as_ref().expect("linked flows exist").path;
-                    for h in path {
-                        let l2 = h.link.index();
-                        if self.link_mark[l2] != m && self.saturated(l2) {
-                            self.link_mark[l2] = m;
-                            pending.push(l2);
-                            s_links.push(l2);
-                        }
-                    }
+                    self.push_saturated_links(fi, m, &mut pending, &mut s_links);
                 }
             }
             f_set.sort_unstable();
             (alloc, local) = self.solve(&f_set);
-            // Links outside S that the new rates saturate join S.
-            let mut added = vec![0.0; local.len()];
-            for k in 0..f_set.len() {
-                for &li in &self.problem.hops[self.problem.start[k] as usize..self.problem.start[k + 1] as usize] {
-                    added[li as usize] += alloc.rate[k];
-                }
+            if !self.validate_closure(&f_set, &alloc, &local, m, &mut pending, &mut s_links, &mut f_set_add) {
+                break;
             }
-            let mut grew = false;
-            for (li, &l) in local.iter().enumerate() {
-                if self.link_mark[l] == m {
-                    continue;
-                }
-                let cap = self.fabric.link(LinkId::new(l)).capacity_bps;
+            f_set.append(&mut f_set_add);
+        }
+        self.apply_allocation(&f_set, &alloc, &local);
+    }
+
+    /// Puts the saturated links of flow `fi` that are not yet in S into S (and the expansion queue).
+    fn push_saturated_links(&mut self, fi: u32, m: u32, pending: &mut Vec<usize>, s_links: &mut Vec<usize>) {
+        let n = self.flows[fi as usize].as_ref().map_or(0, |f| f.path.len());
+        for k in 0..n {
+            let l2 = self.flows[fi as usize].as_ref().expect("present").path[k].link.index();
+            if self.link_mark[l2] != m && self.saturated(l2) {
+                self.link_mark[l2] = m;
+                pending.push(l2);
+                s_links.push(l2);
+            }
+        }
+    }
+
+    /// Checks a closure's solution against the flows left outside it. Returns true (and what to add) when
+    /// - a link outside S is saturated by the new rates (it joins S), or
+    /// - a flow outside F on a link of the subproblem runs faster than that link's new fair level (it joins F).
+    #[allow(clippy::too_many_arguments)] // reason: the closure's working sets, kept as locals of `recompute`
+    fn validate_closure(
+        &mut self,
+        f_set: &[u32],
+        alloc: &maxmin::Allocation,
+        local: &[usize],
+        m: u32,
+        pending: &mut Vec<usize>,
+        s_links: &mut Vec<usize>,
+        add: &mut Vec<u32>,
+    ) -> bool {
+        let mut added = vec![0.0; local.len()];
+        let mut level = vec![f64::INFINITY; local.len()];
+        for k in 0..f_set.len() {
+            for &li in &self.problem.hops[self.problem.start[k] as usize..self.problem.start[k + 1] as usize] {
+                added[li as usize] += alloc.rate[k];
+            }
+            if let Some(b) = alloc.bottleneck[k] {
+                let lv = &mut level[b as usize];
+                *lv = if lv.is_finite() { lv.max(alloc.rate[k]) } else { alloc.rate[k] };
+            }
+        }
+        let mut grew = false;
+        for (li, &l) in local.iter().enumerate() {
+            let cap = self.fabric.link(LinkId::new(l)).capacity_bps;
+            if self.link_mark[l] != m {
                 let new_total = cap - self.problem.link_cap[li] + added[li];
                 if new_total >= cap * (1.0 - 1e-9) {
                     self.link_mark[l] = m;
@@ -570,11 +605,23 @@ impl Simulation {
                     grew = true;
                 }
             }
-            if !grew {
-                break;
+            if level[li].is_finite() {
+                let lim = level[li] * (1.0 + 1e-9) + 1e-6;
+                for k in 0..self.links[l].flows.len() {
+                    let fi = self.links[l].flows[k];
+                    if self.flow_mark[fi as usize] == m {
+                        continue;
+                    }
+                    if self.flows[fi as usize].as_ref().is_some_and(|f| f.rate > lim) {
+                        self.flow_mark[fi as usize] = m;
+                        add.push(fi);
+                        self.push_saturated_links(fi, m, pending, s_links);
+                        grew = true;
+                    }
+                }
             }
         }
-        self.apply_allocation(&f_set, &alloc, &local);
+        grew
     }
 
     /// Builds and solves the max-min subproblem of `f_set`; returns the allocation and the local→global link map.
@@ -747,5 +794,25 @@ impl Simulation {
             rate_recomputes: self.stats.recomputes,
             jobs,
         }
+    }
+}
+
+impl Simulation {
+    /// Diagnostics: solves max-min over every flow from scratch and returns the largest difference from the
+    /// incrementally maintained rates, relative to the flow's demand cap. Used by tests to check the closure.
+    pub fn max_min_gap(&mut self) -> f64 {
+        let all: Vec<u32> = (0..self.flows.len() as u32).filter(|&i| self.flows[i as usize].is_some()).collect();
+        let m = self.next_mark();
+        for &i in &all {
+            self.flow_mark[i as usize] = m;
+        }
+        let (alloc, _) = self.solve(&all);
+        all.iter()
+            .enumerate()
+            .map(|(k, &i)| {
+                let f = self.flows[i as usize].as_ref().expect("listed");
+                (alloc.rate[k] - f.rate).abs() / f.cap_bps.max(1.0)
+            })
+            .fold(0.0, f64::max)
     }
 }

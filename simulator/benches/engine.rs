@@ -15,8 +15,9 @@ fn bench(path: &std::path::Path) {
     sim.run();
     let wall = t1.elapsed().as_secs_f64();
     let s = sim.summary();
+    let closure = sim.stats().closure_flows as f64 / sim.stats().recomputes.max(1) as f64;
     println!(
-        "{:<16} setup {:>7.3} s | run {:>8.3} s wall for {:>5.1} s simulated = {:>8.1}x real time | {:>9.0} events/s | {} events, {} rate recomputes, {} flows",
+        "{:<16} setup {:>7.3} s | run {:>8.3} s wall for {:>5.1} s simulated = {:>8.1}x real time | {:>9.0} events/s | {} events, {} rate recomputes (mean closure {:.0} flows), {} flows",
         s.scenario,
         setup,
         wall,
@@ -25,6 +26,7 @@ fn bench(path: &std::path::Path) {
         s.events as f64 / wall,
         s.events,
         s.rate_recomputes,
+        closure,
         s.flows_started
     );
 }

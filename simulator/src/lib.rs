@@ -5,15 +5,15 @@
 //! that owns the [`Simulation`] and advances it in real time, a gNMI target server and the fabric control API.
 
 pub mod control;
-pub mod rng;
-pub mod workload;
 pub mod engine;
 pub mod error;
+pub mod rng;
 pub mod scenario;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod summary;
 pub mod telemetry;
+pub mod workload;
 
 pub use engine::Simulation;
 pub use error::{Result, SimError};

@@ -63,11 +63,10 @@ impl Simulation {
             self.links[r].rx_base = self.links[r].snapshot(now);
         }
         let id = n.index() as u32;
-        for (_, acc) in self.aft.range_mut((id, 0)..(id + 1, 0)) {
-            acc.value = 0.0;
-            acc.since = now;
-        }
-        for (_, acc) in self.slot_acc.range_mut((id, 0, 0)..(id + 1, 0, 0)) {
+        let idx = self.aft.range((id, 0)..(id + 1, 0)).map(|(_, &i)| i);
+        let idx: Vec<u32> = idx.chain(self.slot_acc.range((id, 0, 0)..(id + 1, 0, 0)).map(|(_, &i)| i)).collect();
+        for i in idx {
+            let acc = &mut self.accs[i as usize];
             acc.value = 0.0;
             acc.since = now;
         }
@@ -341,8 +340,8 @@ impl Simulation {
         let aft = self
             .aft
             .range((id, 0)..(id + 1, 0))
-            .map(|(&(_, p), acc)| {
-                let o = acc.at(self.now).max(0.0);
+            .map(|(&(_, p), &i)| {
+                let o = self.accs[i as usize].at(self.now).max(0.0);
                 AftEntry {
                     prefix: f.prefixes()[p as usize].prefix.to_string(),
                     octets_forwarded: o as u64,
@@ -351,8 +350,8 @@ impl Simulation {
             })
             .collect();
         let mut groups: BTreeMap<u32, Vec<(u16, f64)>> = BTreeMap::new();
-        for (&(_, p, s), acc) in self.slot_acc.range((id, 0, 0)..(id + 1, 0, 0)) {
-            groups.entry(p).or_default().push((s, acc.at(self.now)));
+        for (&(_, p, s), &i) in self.slot_acc.range((id, 0, 0)..(id + 1, 0, 0)) {
+            groups.entry(p).or_default().push((s, self.accs[i as usize].at(self.now)));
         }
         let wcmp = groups
             .into_iter()

@@ -1,7 +1,7 @@
 //! Forwarding as on hardware: at every hop a flow's 5-tuple is hashed (with a per-device seed, so hashing is not
 //! polarized) into the slot table of that device for the destination prefix; the slot names the next hop.
 
-use fathom_topology::{EcmpDag, Fabric, LinkId, NodeId, PrefixId, WcmpState};
+use fathom_topology::{Fabric, LinkId, NodeId, PrefixId, WcmpState};
 
 use super::state::{FiveTuple, Hop, NO_SLOT};
 use crate::rng::fmix64;
@@ -17,20 +17,66 @@ pub fn flow_hash(t: &FiveTuple, seed: u64) -> u64 {
 #[derive(Debug, Default)]
 pub struct RouteCache {
     per_prefix: Vec<Option<Vec<Vec<LinkId>>>>,
+    /// Node index -> switch index (`u32::MAX` for hosts).
     switch_slot: Vec<u32>,
+    switches: Vec<NodeId>,
+    /// Per switch: its links to other switches, sorted by link id.
+    out_sw: Vec<Vec<LinkId>>,
 }
 
 impl RouteCache {
     pub fn new(f: &Fabric) -> Self {
         let mut switch_slot = vec![u32::MAX; f.node_count()];
-        for (i, s) in f.switches().enumerate() {
+        let switches: Vec<NodeId> = f.switches().collect();
+        for (i, s) in switches.iter().enumerate() {
             switch_slot[s.index()] = i as u32;
         }
-        RouteCache { per_prefix: vec![None; f.prefixes().len()], switch_slot }
+        let out_sw = switches
+            .iter()
+            .map(|&s| f.out_links(s).into_iter().filter(|&l| f.node(f.endpoints(l).1).is_switch()).collect())
+            .collect();
+        RouteCache { per_prefix: vec![None; f.prefixes().len()], switch_slot, switches, out_sw }
     }
 
     pub fn invalidate(&mut self) {
         self.per_prefix.iter_mut().for_each(|p| *p = None);
+    }
+
+    /// Shortest-path next hops of every switch towards `dst` (reverse BFS over usable switch links). The same DAG
+    /// as `fathom_topology::EcmpDag::towards`, restricted to switches.
+    fn compute(&self, f: &Fabric, dst: NodeId) -> Vec<Vec<LinkId>> {
+        let n = self.switches.len();
+        let mut dist = vec![u32::MAX; n];
+        let mut queue = std::collections::VecDeque::new();
+        let d = self.switch_slot[dst.index()];
+        if d != u32::MAX && f.node(dst).up {
+            dist[d as usize] = 0;
+            queue.push_back(d as usize);
+        }
+        while let Some(v) = queue.pop_front() {
+            for &l in &self.out_sw[v] {
+                let back = f.reverse(l);
+                let u = self.switch_slot[f.endpoints(back).0.index()] as usize;
+                if dist[u] == u32::MAX && f.usable(back) {
+                    dist[u] = dist[v] + 1;
+                    queue.push_back(u);
+                }
+            }
+        }
+        (0..n)
+            .map(|u| {
+                if dist[u] == u32::MAX || dist[u] == 0 {
+                    return Vec::new();
+                }
+                self.out_sw[u]
+                    .iter()
+                    .copied()
+                    .filter(|&l| {
+                        f.usable(l) && dist[self.switch_slot[f.endpoints(l).1.index()] as usize] == dist[u] - 1
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// Next hops of switch `u` towards `prefix`.
@@ -39,12 +85,10 @@ impl RouteCache {
         if idx == u32::MAX {
             return &[];
         }
-        let slot = &mut self.per_prefix[prefix];
-        if slot.is_none() {
-            let dag = EcmpDag::towards(f, f.prefixes()[prefix].leaf);
-            *slot = Some(f.switches().map(|s| dag.next_hops(s).to_vec()).collect());
+        if self.per_prefix[prefix].is_none() {
+            self.per_prefix[prefix] = Some(self.compute(f, f.prefixes()[prefix].leaf));
         }
-        &slot.as_ref().expect("filled above")[idx as usize]
+        &self.per_prefix[prefix].as_ref().expect("filled above")[idx as usize]
     }
 }
 

@@ -54,40 +54,71 @@ fn key(x: f64) -> u64 {
     x.max(0.0).to_bits()
 }
 
+/// Reusable working memory of [`solve_with`] (the engine solves thousands of small problems per second).
+#[derive(Debug, Default, Clone)]
+pub struct Scratch {
+    count: Vec<u32>,
+    lstart: Vec<u32>,
+    fill: Vec<u32>,
+    lflows: Vec<u32>,
+    rem: Vec<f64>,
+    heap: BinaryHeap<Reverse<(u64, u32)>>,
+    by_cap: Vec<u32>,
+    frozen: Vec<bool>,
+    members: Vec<u32>,
+}
+
 /// Solves the subproblem.
 pub fn solve(p: &Problem) -> Allocation {
+    let mut out = Allocation::default();
+    solve_with(p, &mut Scratch::default(), &mut out);
+    out
+}
+
+fn reset<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
+    v.clear();
+    v.resize(n, x);
+}
+
+/// Solves the subproblem into `out`, reusing `s`.
+pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     let nf = p.flows();
     let nl = p.link_cap.len();
-    let mut count = vec![0u32; nl];
+    reset(&mut s.count, nl, 0);
     for &l in &p.hops {
-        count[l as usize] += 1;
+        s.count[l as usize] += 1;
     }
     // Flows of each link (CSR).
-    let mut lstart = vec![0u32; nl + 1];
+    reset(&mut s.lstart, nl + 1, 0);
     for l in 0..nl {
-        lstart[l + 1] = lstart[l] + count[l];
+        s.lstart[l + 1] = s.lstart[l] + s.count[l];
     }
-    let mut fill = lstart.clone();
-    let mut lflows = vec![0u32; p.hops.len()];
+    s.fill.clear();
+    s.fill.extend_from_slice(&s.lstart);
+    reset(&mut s.lflows, p.hops.len(), 0);
     for f in 0..nf {
         for &l in p.flow_links(f) {
-            lflows[fill[l as usize] as usize] = f as u32;
-            fill[l as usize] += 1;
+            s.lflows[s.fill[l as usize] as usize] = f as u32;
+            s.fill[l as usize] += 1;
         }
     }
-    let mut rem = p.link_cap.clone();
-    let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::with_capacity(nl);
+    s.rem.clear();
+    s.rem.extend_from_slice(&p.link_cap);
+    s.heap.clear();
     for l in 0..nl {
-        if count[l] > 0 {
-            heap.push(Reverse((key(rem[l] / count[l] as f64), l as u32)));
+        if s.count[l] > 0 {
+            s.heap.push(Reverse((key(s.rem[l] / s.count[l] as f64), l as u32)));
         }
     }
-    let mut by_cap: Vec<u32> = (0..nf as u32).collect();
-    by_cap.sort_by(|&a, &b| p.flow_cap[a as usize].total_cmp(&p.flow_cap[b as usize]).then(a.cmp(&b)));
+    s.by_cap.clear();
+    s.by_cap.extend(0..nf as u32);
+    s.by_cap.sort_unstable_by(|&a, &b| p.flow_cap[a as usize].total_cmp(&p.flow_cap[b as usize]).then(a.cmp(&b)));
     let mut next_cap = 0usize;
-    let mut alloc = Allocation { rate: vec![0.0; nf], bottleneck: vec![None; nf] };
-    let mut frozen = vec![false; nf];
+    reset(&mut out.rate, nf, 0.0);
+    reset(&mut out.bottleneck, nf, None);
+    reset(&mut s.frozen, nf, false);
     let mut left = nf;
+    let Scratch { count, lstart, lflows, rem, heap, by_cap, frozen, members, .. } = s;
     let freeze =
         |f: usize, r: f64, rem: &mut Vec<f64>, count: &mut Vec<u32>, heap: &mut BinaryHeap<Reverse<(u64, u32)>>| {
             for &l in p.flow_links(f) {
@@ -117,30 +148,30 @@ pub fn solve(p: &Problem) -> Allocation {
         match (top, cap_flow) {
             (Some((level, l)), Some(f)) if p.flow_cap[f] > level => {
                 heap.pop();
-                let members: Vec<u32> = lflows[lstart[l] as usize..lstart[l + 1] as usize].to_vec();
-                for g in members {
+                members.clear();
+                members.extend_from_slice(&lflows[lstart[l] as usize..lstart[l + 1] as usize]);
+                for &g in members.iter() {
                     let g = g as usize;
                     if frozen[g] {
                         continue;
                     }
                     frozen[g] = true;
                     left -= 1;
-                    alloc.rate[g] = level;
-                    alloc.bottleneck[g] = Some(l as u32);
-                    freeze(g, level, &mut rem, &mut count, &mut heap);
+                    out.rate[g] = level;
+                    out.bottleneck[g] = Some(l as u32);
+                    freeze(g, level, rem, count, heap);
                 }
             }
             (_, Some(f)) => {
                 frozen[f] = true;
                 left -= 1;
                 let r = p.flow_cap[f];
-                alloc.rate[f] = r;
-                freeze(f, r, &mut rem, &mut count, &mut heap);
+                out.rate[f] = r;
+                freeze(f, r, rem, count, heap);
             }
             (_, None) => break,
         }
     }
-    alloc
 }
 
 #[cfg(test)]

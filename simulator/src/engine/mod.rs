@@ -67,8 +67,13 @@ pub struct Simulation {
     links: Vec<LinkState>,
     workloads: Vec<Box<dyn Workload>>,
     wl_rng: Vec<Rng>,
-    aft: BTreeMap<(u32, u32), Acc>,
-    slot_acc: BTreeMap<(u32, u32, u16), Acc>,
+    /// Lazily integrated byte counters (AFT per switch and prefix, WCMP per device, prefix and slot), indexed
+    /// by the maps below; flows hold the indices of the counters they feed.
+    accs: Vec<Acc>,
+    /// Destination prefix of each host (by node index).
+    host_prefix: Vec<Option<usize>>,
+    aft: BTreeMap<(u32, u32), u32>,
+    slot_acc: BTreeMap<(u32, u32, u16), u32>,
     faults: Vec<Fault>,
     dirty: Dirty,
     stats: Stats,
@@ -80,6 +85,7 @@ pub struct Simulation {
     flow_mark: Vec<u32>,
     mark: u32,
     problem: maxmin::Problem,
+    solver: maxmin::Scratch,
 }
 
 impl Simulation {
@@ -92,6 +98,7 @@ impl Simulation {
             .filter_map(|h| fabric.host_uplink(h))
             .map(|l| fabric.link(l).capacity_bps)
             .fold(0.0, f64::max);
+        let host_prefix = fabric.node_ids().map(|n| fabric.host_ip(n).and_then(|ip| fabric.prefix_for(ip))).collect();
         let mut sim = Simulation {
             name: scenario.name.clone(),
             seed: scenario.seed,
@@ -128,6 +135,8 @@ impl Simulation {
             open: BTreeMap::new(),
             workloads: Vec::new(),
             wl_rng: Vec::new(),
+            accs: Vec::new(),
+            host_prefix,
             aft: BTreeMap::new(),
             slot_acc: BTreeMap::new(),
             faults: Vec::new(),
@@ -136,6 +145,7 @@ impl Simulation {
             flow_mark: Vec::new(),
             mark: 0,
             problem: maxmin::Problem::default(),
+            solver: maxmin::Scratch::default(),
         };
         let mut pool = HostPool::new(&sim.fabric);
         let mut place_rng = Rng::derive(scenario.seed, 0xF1ACE);
@@ -290,7 +300,7 @@ impl Simulation {
 
     fn start_flow(&mut self, w: u32, s: FlowSpec) {
         let (Some(sip), Some(dip)) = (self.fabric.host_ip(s.src), self.fabric.host_ip(s.dst)) else { return };
-        let Some(prefix) = self.fabric.prefix_for(dip) else { return };
+        let Some(prefix) = self.host_prefix[s.dst.index()] else { return };
         let tuple = FiveTuple {
             src_ip: sip.into(),
             dst_ip: dip.into(),
@@ -299,6 +309,7 @@ impl Simulation {
             protocol: s.protocol,
         };
         let path = self.forwarder().path(s.src, s.dst, prefix, &tuple).unwrap_or_default();
+        let accs = self.bind_accs(prefix, &path);
         let idx = self.free.pop().unwrap_or_else(|| {
             self.flows.push(None);
             self.flow_mark.push(0);
@@ -318,6 +329,7 @@ impl Simulation {
             rate: 0.0,
             bottleneck: None,
             path,
+            accs,
             started_ns: self.now,
             version: 0,
         };
@@ -369,7 +381,10 @@ impl Simulation {
             let new = self.forwarder().path(src, dst, prefix, &tuple).unwrap_or_default();
             if new != self.flows[i].as_ref().expect("checked").path {
                 self.set_rate(i as u32, 0.0);
-                let old = std::mem::replace(&mut self.flows[i].as_mut().expect("checked").path, new.clone());
+                let accs = self.bind_accs(prefix, &new);
+                let fl = self.flows[i].as_mut().expect("checked");
+                fl.accs = accs;
+                let old = std::mem::replace(&mut fl.path, new.clone());
                 self.unlink(i as u32, &old);
                 for h in &new {
                     self.links[h.link.index()].flows.push(i as u32);
@@ -449,29 +464,46 @@ impl Simulation {
         f.remaining = f.remaining_at(now);
         f.since = now;
         f.rate = rate;
-        let (class, prefix, delta) = (f.class.index(), f.prefix as u32, rate - old);
+        let (class, delta) = (f.class.index(), rate - old);
         let hops = std::mem::take(&mut f.path);
-        for (k, h) in hops.iter().enumerate() {
+        for &a in &f.accs {
+            self.accs[a as usize].add_rate(now, delta / 8.0);
+        }
+        for h in &hops {
             let l = h.link.index();
             self.settle(l);
             let link = &mut self.links[l];
             link.served[class] = (link.served[class] + delta).max(0.0);
             link.tx.add_rate(now, delta / 8.0);
-            if k > 0 {
-                let sw = self.fabric.endpoints(h.link).0.index() as u32;
-                self.aft
-                    .entry((sw, prefix))
-                    .or_insert(Acc { since: now, ..Default::default() })
-                    .add_rate(now, delta / 8.0);
-            }
-            if h.slot != NO_SLOT {
-                let key = (h.chooser.index() as u32, prefix, h.slot);
-                self.slot_acc.entry(key).or_insert(Acc { since: now, ..Default::default() }).add_rate(now, delta / 8.0);
-            }
         }
         if let Some(f) = self.flows[i as usize].as_mut() {
             f.path = hops;
         }
+    }
+
+    /// The counters a flow on `path` towards `prefix` feeds: AFT at every switch it crosses, WCMP slots it used.
+    fn bind_accs(&mut self, prefix: usize, path: &[Hop]) -> Vec<u32> {
+        let now = self.now;
+        let mut out = Vec::with_capacity(path.len() * 2);
+        let p = prefix as u32;
+        for (k, h) in path.iter().enumerate() {
+            if k > 0 {
+                let sw = self.fabric.endpoints(h.link).0.index() as u32;
+                out.push(Self::acc_slot(&mut self.accs, &mut self.aft, (sw, p), now));
+            }
+            if h.slot != NO_SLOT {
+                let key = (h.chooser.index() as u32, p, h.slot);
+                out.push(Self::acc_slot(&mut self.accs, &mut self.slot_acc, key, now));
+            }
+        }
+        out
+    }
+
+    fn acc_slot<K: Ord>(accs: &mut Vec<Acc>, map: &mut BTreeMap<K, u32>, key: K, now: u64) -> u32 {
+        *map.entry(key).or_insert_with(|| {
+            accs.push(Acc { since: now, ..Default::default() });
+            (accs.len() - 1) as u32
+        })
     }
 
     fn next_mark(&mut self) -> u32 {
@@ -552,6 +584,7 @@ impl Simulation {
             }
             f_set.append(&mut f_set_add);
         }
+        self.stats.closure_flows += f_set.len() as u64;
         self.apply_allocation(&f_set, &alloc, &local);
     }
 
@@ -660,7 +693,8 @@ impl Simulation {
             let usable = self.fabric.usable(LinkId::new(l));
             p.link_cap.push(if usable { (cap - outside).max(0.0) } else { 0.0 });
         }
-        let alloc = maxmin::solve(&p);
+        let mut alloc = maxmin::Allocation::default();
+        maxmin::solve_with(&p, &mut self.solver, &mut alloc);
         self.problem = p;
         (alloc, local)
     }

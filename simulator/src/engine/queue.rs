@@ -67,8 +67,17 @@ pub struct ClassQueue {
     pub peak_prev: f64,
 }
 
+/// `e^(-x)` for `x >= 0`, without libm's slow underflow path.
+fn decay(x: f64) -> f64 {
+    if x > 40.0 {
+        0.0
+    } else {
+        (-x).exp()
+    }
+}
+
 fn integral(x0: f64, s: f64, tau: f64, t: f64) -> f64 {
-    (x0 * tau * (1.0 - (-t / tau).exp()) - s * t) / 8.0
+    (x0 * tau * (1.0 - decay(t / tau)) - s * t) / 8.0
 }
 
 fn mark_prob(p: &QueueParams, q: f64) -> f64 {
@@ -86,7 +95,8 @@ impl ClassQueue {
     pub fn advance(&mut self, p: &QueueParams, dt: f64, served_bps: f64, spare_bps: f64, lossless: bool) -> Interval {
         let served = served_bps * dt / 8.0;
         self.tx_bytes += served;
-        if dt <= 0.0 {
+        if dt <= 0.0 || (self.excess_bps == 0.0 && self.q_bytes == 0.0) {
+            // Nothing queued and nothing arriving above the fair rates: the queue stays empty.
             return Interval::default();
         }
         let (x0, s, tau) = (self.excess_bps, spare_bps.max(0.0), p.tau_s);
@@ -128,7 +138,7 @@ impl ClassQueue {
         self.marked_pkts += served / p.pkt_bytes * mark_prob(p, mean);
         self.peak_cur = self.peak_cur.max(top);
         self.q_bytes = q_end;
-        self.excess_bps = x0 * (-dt / tau).exp();
+        self.excess_bps = x0 * decay(dt / tau);
         if self.excess_bps < 1.0 {
             self.excess_bps = 0.0;
         }

@@ -99,6 +99,8 @@ pub struct Flow {
     pub bottleneck: Option<LinkId>,
     /// Empty while the destination is unreachable (the flow is stalled).
     pub path: Vec<Hop>,
+    /// Counters this flow's rate feeds (indices into the engine's counter arena).
+    pub accs: Vec<u32>,
     pub started_ns: u64,
     /// Bumped whenever the scheduled completion changes; stale completion events are ignored.
     pub version: u32,

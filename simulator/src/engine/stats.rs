@@ -8,6 +8,8 @@ const BINS: usize = 1001;
 pub struct Stats {
     pub events: u64,
     pub recomputes: u64,
+    /// Flows re-solved over all recomputes (the closures' total size).
+    pub closure_flows: u64,
     pub flows_started: u64,
     pub flows_completed: u64,
     pub dropped_pkts: f64,
@@ -24,6 +26,7 @@ impl Default for Stats {
         Stats {
             events: 0,
             recomputes: 0,
+            closure_flows: 0,
             flows_started: 0,
             flows_completed: 0,
             dropped_pkts: 0.0,

@@ -22,6 +22,11 @@ pub enum SimError {
     /// error, or the simulation task ending early.
     #[error("server: {reason}")]
     Server { reason: String },
+    /// A write carrying a fencing token older than one the fabric already accepted (a deposed leader).
+    #[error(
+        "stale fencing token {token}: the fabric has accepted token {highest}; this writer is no longer the leader"
+    )]
+    Fenced { token: u64, highest: u64 },
     /// File IO while reading a scenario or topology.
     #[error("{path}: {source}")]
     Io {

@@ -285,3 +285,24 @@ fn incremental_rates_equal_a_global_max_min_solve() {
     }
     assert!(checks >= 100 && sim.stats().recomputes > 100);
 }
+
+#[test]
+fn stale_fencing_tokens_are_refused_and_change_nothing() {
+    let sc = scenario("scenarios/training-collisions.toml");
+    let mut sim = Simulation::new(&sc).unwrap();
+    let to = |iface: &str| SlotUpdate {
+        device: "leaf1".into(),
+        prefix: "10.0.2.0/24".into(),
+        spec: SlotSpec::Weights(vec![(iface.into(), 1.0)]),
+    };
+    assert!(sim.apply_slot_updates_fenced(&[to("Ethernet1")], 5).unwrap() > 0);
+    assert_eq!(sim.fencing_token(), 5);
+    let before = sim.slot_tables(Some("leaf1"), Some("10.0.2.0/24")).unwrap();
+    let err = sim.apply_slot_updates_fenced(&[to("Ethernet2")], 4).unwrap_err();
+    assert!(matches!(err, SimError::Fenced { token: 4, highest: 5 }), "{err}");
+    assert_eq!(sim.slot_tables(Some("leaf1"), Some("10.0.2.0/24")).unwrap(), before);
+    // The same or a newer epoch may write; a rejected batch does not advance the token.
+    assert!(sim.apply_slot_updates_fenced(&[to("Ethernet2"), to("Ethernet99")], 9).is_err());
+    assert_eq!(sim.fencing_token(), 5);
+    sim.apply_slot_updates_fenced(&[to("Ethernet2")], 5).unwrap();
+}

@@ -40,7 +40,7 @@ async fn a_batch_with_one_bad_entry_changes_nothing() -> Result<()> {
         (pb::SlotTableUpdate::default(), Code::InvalidArgument),
     ];
     for (bad, code) in bad_entries {
-        let batch = pb::SetSlotTablesRequest { updates: vec![good.clone(), bad] };
+        let batch = pb::SetSlotTablesRequest { updates: vec![good.clone(), bad], fencing_token: 0 };
         let status = c.set_slot_tables(batch).await.expect_err("the batch must be refused");
         ensure!(
             status.code() == code || status.code() == Code::InvalidArgument,
@@ -51,7 +51,8 @@ async fn a_batch_with_one_bad_entry_changes_nothing() -> Result<()> {
         ensure!(read(&mut c).await? == before, "a refused batch changed the tables ({})", status.message());
     }
 
-    let applied = c.set_slot_tables(pb::SetSlotTablesRequest { updates: vec![good] }).await?.into_inner();
+    let applied =
+        c.set_slot_tables(pb::SetSlotTablesRequest { updates: vec![good], fencing_token: 0 }).await?.into_inner();
     ensure!(applied.changed_slots > 0, "the good entry alone should change slots");
     let after = read(&mut c).await?;
     let t = after.iter().find(|t| t.prefix == table.prefix).context("table still there")?;

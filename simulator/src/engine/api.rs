@@ -212,6 +212,26 @@ impl Simulation {
 
     /// Validates the whole batch, then applies it atomically. Returns the number of slots that changed.
     pub fn apply_slot_updates(&mut self, batch: &[SlotUpdate]) -> Result<usize> {
+        self.apply_slot_updates_fenced(batch, 0)
+    }
+
+    /// Highest fencing token accepted so far (0 if none).
+    pub fn fencing_token(&self) -> u64 {
+        self.fence
+    }
+
+    /// As [`Simulation::apply_slot_updates`], refusing the batch (changing nothing) when `token` is non-zero and
+    /// lower than the highest token accepted before; on success the token becomes the highest.
+    pub fn apply_slot_updates_fenced(&mut self, batch: &[SlotUpdate], token: u64) -> Result<usize> {
+        if token != 0 && token < self.fence {
+            return Err(SimError::Fenced { token, highest: self.fence });
+        }
+        let n = self.apply_batch(batch)?;
+        self.fence = self.fence.max(token);
+        Ok(n)
+    }
+
+    fn apply_batch(&mut self, batch: &[SlotUpdate]) -> Result<usize> {
         let mut staged = Vec::with_capacity(batch.len());
         for (i, u) in batch.iter().enumerate() {
             let v = self.validate_update(u).map_err(|e| match e {

@@ -75,6 +75,8 @@ pub struct Simulation {
     aft: BTreeMap<(u32, u32), u32>,
     slot_acc: BTreeMap<(u32, u32, u16), u32>,
     faults: Vec<Fault>,
+    /// Highest fencing token a slot-table write carried.
+    fence: u64,
     dirty: Dirty,
     stats: Stats,
     // scratch for recompute
@@ -140,6 +142,7 @@ impl Simulation {
             aft: BTreeMap::new(),
             slot_acc: BTreeMap::new(),
             faults: Vec::new(),
+            fence: 0,
             dirty: Dirty::default(),
             stats: Stats::default(),
             flow_mark: Vec::new(),

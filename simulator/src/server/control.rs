@@ -41,16 +41,21 @@ impl FabricControl for ControlService {
         req: Request<pb::GetSlotTablesRequest>,
     ) -> Result<Response<pb::GetSlotTablesResponse>, Status> {
         let req = req.into_inner();
-        let tables = self.live.slot_tables(convert::filter(req.device), convert::filter(req.prefix)).await?;
-        Ok(Response::new(pb::GetSlotTablesResponse { tables: tables.into_iter().map(convert::slot_table).collect() }))
+        let (tables, token) = self.live.slot_tables(convert::filter(req.device), convert::filter(req.prefix)).await?;
+        Ok(Response::new(pb::GetSlotTablesResponse {
+            tables: tables.into_iter().map(convert::slot_table).collect(),
+            highest_fencing_token: token,
+        }))
     }
 
     async fn set_slot_tables(
         &self,
         req: Request<pb::SetSlotTablesRequest>,
     ) -> Result<Response<pb::SetSlotTablesResponse>, Status> {
-        let batch = convert::slot_updates(req.into_inner())?;
-        let changed = self.live.apply_slot_updates(batch).await?;
+        let req = req.into_inner();
+        let token = req.fencing_token;
+        let batch = convert::slot_updates(req)?;
+        let changed = self.live.apply_slot_updates(batch, token).await?;
         Ok(Response::new(pb::SetSlotTablesResponse { changed_slots: changed as u64 }))
     }
 

@@ -22,6 +22,7 @@ impl From<SimError> for Status {
             SimError::Unknown { .. } => Status::not_found(msg),
             SimError::Invalid { .. } | SimError::Scenario { .. } => Status::invalid_argument(msg),
             SimError::Server { .. } => Status::unavailable(msg),
+            SimError::Fenced { .. } => Status::failed_precondition(msg),
             SimError::Topology(_) | SimError::Io { .. } => Status::internal(msg),
         }
     }
@@ -184,7 +185,7 @@ mod tests {
     }
 
     fn batch(updates: Vec<pb::SlotTableUpdate>) -> pb::SetSlotTablesRequest {
-        pb::SetSlotTablesRequest { updates }
+        pb::SetSlotTablesRequest { updates, fencing_token: 0 }
     }
 
     #[test]

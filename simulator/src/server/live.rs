@@ -37,11 +37,27 @@ pub struct LiveOptions {
 /// Everything the actor can be asked; each carries its reply channel.
 #[derive(Debug)]
 pub enum Command {
-    Targets { reply: oneshot::Sender<Vec<TargetInfo>> },
-    SlotTables { device: Option<String>, prefix: Option<String>, reply: oneshot::Sender<Result<Vec<SlotTableView>>> },
-    ApplySlotUpdates { batch: Vec<SlotUpdate>, reply: oneshot::Sender<Result<usize>> },
-    Fault { action: FaultAction, reply: oneshot::Sender<Result<()>> },
-    GroundTruth { include_flows: bool, reply: oneshot::Sender<GroundTruth> },
+    Targets {
+        reply: oneshot::Sender<Vec<TargetInfo>>,
+    },
+    SlotTables {
+        device: Option<String>,
+        prefix: Option<String>,
+        reply: oneshot::Sender<Result<(Vec<SlotTableView>, u64)>>,
+    },
+    ApplySlotUpdates {
+        batch: Vec<SlotUpdate>,
+        token: u64,
+        reply: oneshot::Sender<Result<usize>>,
+    },
+    Fault {
+        action: FaultAction,
+        reply: oneshot::Sender<Result<()>>,
+    },
+    GroundTruth {
+        include_flows: bool,
+        reply: oneshot::Sender<GroundTruth>,
+    },
 }
 
 /// Cheap, cloneable access to the actor: commands in, snapshots out.
@@ -61,12 +77,17 @@ impl LiveHandle {
         self.request(|reply| Command::Targets { reply }).await
     }
 
-    pub async fn slot_tables(&self, device: Option<String>, prefix: Option<String>) -> Result<Vec<SlotTableView>> {
+    /// The tables, and the highest fencing token accepted so far.
+    pub async fn slot_tables(
+        &self,
+        device: Option<String>,
+        prefix: Option<String>,
+    ) -> Result<(Vec<SlotTableView>, u64)> {
         self.request(|reply| Command::SlotTables { device, prefix, reply }).await?
     }
 
-    pub async fn apply_slot_updates(&self, batch: Vec<SlotUpdate>) -> Result<usize> {
-        self.request(|reply| Command::ApplySlotUpdates { batch, reply }).await?
+    pub async fn apply_slot_updates(&self, batch: Vec<SlotUpdate>, token: u64) -> Result<usize> {
+        self.request(|reply| Command::ApplySlotUpdates { batch, token, reply }).await?
     }
 
     pub async fn apply_fault(&self, action: FaultAction) -> Result<()> {
@@ -145,10 +166,11 @@ impl Actor {
         match cmd {
             Command::Targets { reply } => drop(reply.send(self.sim.targets())),
             Command::SlotTables { device, prefix, reply } => {
-                drop(reply.send(self.sim.slot_tables(device.as_deref(), prefix.as_deref())))
+                let token = self.sim.fencing_token();
+                drop(reply.send(self.sim.slot_tables(device.as_deref(), prefix.as_deref()).map(|t| (t, token))))
             }
-            Command::ApplySlotUpdates { batch, reply } => {
-                let res = self.sim.apply_slot_updates(&batch);
+            Command::ApplySlotUpdates { batch, token, reply } => {
+                let res = self.sim.apply_slot_updates_fenced(&batch, token);
                 if matches!(res, Ok(n) if n > 0) {
                     self.publish();
                 }

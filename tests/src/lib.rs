@@ -51,6 +51,11 @@ pub struct SimProcess {
 impl SimProcess {
     /// Starts `fathom-sim serve SCENARIO` (a path relative to this crate) and waits until both ports accept.
     pub fn start(scenario: &str) -> Result<SimProcess> {
+        Self::start_args(scenario, &[])
+    }
+
+    /// As [`SimProcess::start`], with extra `serve` arguments (e.g. `--speed 5`).
+    pub fn start_args(scenario: &str, extra: &[&str]) -> Result<SimProcess> {
         let (gnmi, control) = (free_addr()?, free_addr()?);
         let log = std::env::temp_dir().join(format!("fathom-e2e-{}-{}.log", std::process::id(), gnmi.port()));
         let out = File::create(&log)?;
@@ -58,6 +63,7 @@ impl SimProcess {
             .arg("serve")
             .arg(crate_dir().join(scenario))
             .args(["--gnmi", &gnmi.to_string(), "--control", &control.to_string()])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(out.try_clone()?)
             .stderr(out)

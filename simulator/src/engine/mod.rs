@@ -772,6 +772,11 @@ impl Simulation {
 }
 
 impl Simulation {
+    /// Every workload's raw report (iteration and completion times).
+    pub fn job_reports(&self) -> Vec<crate::workload::JobReport> {
+        self.workloads.iter().map(|w| w.report()).collect()
+    }
+
     /// Settles every link at `now` (called at the end of a run so statistics cover all of it).
     pub fn settle_all(&mut self) {
         for l in 0..self.links.len() {

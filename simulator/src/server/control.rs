@@ -74,4 +74,9 @@ impl FabricControl for ControlService {
         let truth = self.live.ground_truth(req.into_inner().include_flows).await?;
         Ok(Response::new(convert::ground_truth(truth)))
     }
+
+    async fn get_summary(&self, _req: Request<pb::GetSummaryRequest>) -> Result<Response<pb::RunSummary>, Status> {
+        let (summary, reports) = self.live.summary().await?;
+        Ok(Response::new(convert::summary(&summary, &reports)))
+    }
 }

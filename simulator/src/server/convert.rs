@@ -170,6 +170,34 @@ fn flow(f: FlowTruth) -> pb::FlowTruth {
     }
 }
 
+/// A run summary and the jobs' raw reports, for `GetSummary`.
+pub fn summary(s: &crate::summary::Summary, reports: &[crate::workload::JobReport]) -> pb::RunSummary {
+    pb::RunSummary {
+        sim_time_ns: (s.simulated_s * 1e9).round() as u64,
+        max_link_utilization: s.max_link_utilization,
+        p99_link_utilization: s.p99_link_utilization,
+        congested_link_seconds: s.congested_link_seconds,
+        drops_pkts: s.drops_pkts,
+        pfc_pause_s: s.pfc_pause_s,
+        ecn_marked_pkts: s.ecn_marked_pkts,
+        jobs: s
+            .jobs
+            .iter()
+            .zip(reports)
+            .map(|(j, r)| pb::JobSummary {
+                name: j.name.clone(),
+                kind: j.kind.clone(),
+                iterations: j.iterations as u64,
+                ideal_iteration_ms: j.ideal_iteration_ms,
+                iteration_p50_ms: j.iteration_p50_ms,
+                iteration_p99_ms: j.iteration_p99_ms,
+                iteration_ms: r.iterations_ns.iter().map(|&ns| ns as f64 / 1e6).collect(),
+            })
+            .collect(),
+        json: serde_json::to_string(s).unwrap_or_default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,6 +58,9 @@ pub enum Command {
         include_flows: bool,
         reply: oneshot::Sender<GroundTruth>,
     },
+    Summary {
+        reply: oneshot::Sender<(crate::summary::Summary, Vec<crate::workload::JobReport>)>,
+    },
 }
 
 /// Cheap, cloneable access to the actor: commands in, snapshots out.
@@ -96,6 +99,11 @@ impl LiveHandle {
 
     pub async fn ground_truth(&self, include_flows: bool) -> Result<GroundTruth> {
         self.request(|reply| Command::GroundTruth { include_flows, reply }).await
+    }
+
+    /// The run summary so far, with every job's raw report.
+    pub async fn summary(&self) -> Result<(crate::summary::Summary, Vec<crate::workload::JobReport>)> {
+        self.request(|reply| Command::Summary { reply }).await
     }
 
     async fn request<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T> {
@@ -184,6 +192,7 @@ impl Actor {
                 drop(reply.send(res));
             }
             Command::GroundTruth { include_flows, reply } => drop(reply.send(self.sim.ground_truth(include_flows))),
+            Command::Summary { reply } => drop(reply.send((self.sim.summary(), self.sim.job_reports()))),
         }
     }
 

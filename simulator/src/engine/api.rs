@@ -265,7 +265,9 @@ impl Simulation {
         let cap = self.fabric.link(LinkId::new(l)).capacity_bps;
         let total = link.total_rate();
         let w = if total > 0.0 { link.served[c] / total } else { 0.5 };
+        q.roll_to(link.settled.min(self.now) / self.window_ns);
         q.advance(&self.qp, dt, link.served[c], (cap - total).max(self.qp.drain_frac * cap) * w, c == 0);
+        q.roll_to(self.now / self.window_ns);
         q
     }
 

@@ -31,7 +31,6 @@ enum Event {
     Timer { workload: u32, tag: u64 },
     FlowDone { flow: u32, version: u32 },
     Fault { index: u32, clear: bool },
-    Window,
 }
 
 /// Flows and links whose rates must be recomputed at the end of the current batch.
@@ -88,6 +87,11 @@ pub struct Simulation {
     mark: u32,
     problem: maxmin::Problem,
     solver: maxmin::Scratch,
+    /// `Fabric::usable` of every link, refreshed on topology change (read on every solve).
+    link_usable: Vec<bool>,
+    /// Per local link of the last solve: rate added by the subproblem's flows, and its fair level.
+    scratch_added: Vec<f64>,
+    scratch_level: Vec<f64>,
 }
 
 impl Simulation {
@@ -124,7 +128,7 @@ impl Simulation {
             hash_seed: if p.hash_seed == 0 { crate::rng::fmix64(scenario.seed ^ 0x5EED) } else { p.hash_seed },
             now: 0,
             duration: scenario.duration_ns(),
-            window_ns: (p.telemetry_window_ms * 1e6) as u64,
+            window_ns: ((p.telemetry_window_ms * 1e6) as u64).max(1),
             epoch_unix_ns: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_nanos() as i64)
@@ -149,7 +153,11 @@ impl Simulation {
             mark: 0,
             problem: maxmin::Problem::default(),
             solver: maxmin::Scratch::default(),
+            link_usable: Vec::new(),
+            scratch_added: Vec::new(),
+            scratch_level: Vec::new(),
         };
+        sim.link_usable = sim.fabric.link_ids().map(|l| sim.fabric.usable(l)).collect();
         let mut pool = HostPool::new(&sim.fabric);
         let mut place_rng = Rng::derive(scenario.seed, 0xF1ACE);
         for (i, w) in scenario.workloads.iter().enumerate() {
@@ -168,9 +176,6 @@ impl Simulation {
             if let Some(u) = f.until_s {
                 sim.push(crate::workload::ms(u * 1e3), Event::Fault { index: i as u32, clear: true });
             }
-        }
-        if sim.window_ns > 0 {
-            sim.push(sim.window_ns, Event::Window);
         }
         for w in 0..sim.workloads.len() {
             sim.callback(w, |wl, cx| wl.start(cx));
@@ -249,13 +254,6 @@ impl Simulation {
                 if let Err(e) = self.apply_fault(&action) {
                     tracing::warn!(error = %e, "scheduled fault failed");
                 }
-            }
-            Event::Window => {
-                for l in 0..self.links.len() {
-                    self.settle(l);
-                    self.links[l].queues.iter_mut().for_each(queue::ClassQueue::roll_window);
-                }
-                self.push(self.now + self.window_ns, Event::Window);
             }
         }
     }
@@ -405,6 +403,7 @@ impl Simulation {
             return;
         }
         let dt = (now - link.settled) as f64 * 1e-9;
+        let window = link.settled / self.window_ns;
         link.settled = now;
         let cap = self.fabric.link(LinkId::new(l)).capacity_bps;
         let total = link.total_rate();
@@ -413,6 +412,7 @@ impl Simulation {
         let mut paused = 0.0;
         for c in 0..2 {
             let w = if total > 0.0 { link.served[c] / total } else { 0.5 };
+            link.queues[c].roll_to(window);
             let iv = link.queues[c].advance(&self.qp, dt, link.served[c], spare * w, c == 0);
             limit_s = limit_s.max(iv.limit_s);
             if c == 0 {
@@ -618,8 +618,12 @@ impl Simulation {
         s_links: &mut Vec<usize>,
         add: &mut Vec<u32>,
     ) -> bool {
-        let mut added = vec![0.0; local.len()];
-        let mut level = vec![f64::INFINITY; local.len()];
+        let mut added = std::mem::take(&mut self.scratch_added);
+        let mut level = std::mem::take(&mut self.scratch_level);
+        added.clear();
+        added.resize(local.len(), 0.0);
+        level.clear();
+        level.resize(local.len(), f64::INFINITY);
         for k in 0..f_set.len() {
             for &li in &self.problem.hops[self.problem.start[k] as usize..self.problem.start[k + 1] as usize] {
                 added[li as usize] += alloc.rate[k];
@@ -657,6 +661,8 @@ impl Simulation {
                 }
             }
         }
+        self.scratch_added = added;
+        self.scratch_level = level;
         grew
     }
 
@@ -693,7 +699,7 @@ impl Simulation {
                 .filter(|&&fi| self.flow_mark[fi as usize] != m)
                 .map(|&fi| self.flows[fi as usize].as_ref().map_or(0.0, |f| f.rate))
                 .sum();
-            let usable = self.fabric.usable(LinkId::new(l));
+            let usable = self.link_usable[l];
             p.link_cap.push(if usable { (cap - outside).max(0.0) } else { 0.0 });
         }
         let mut alloc = maxmin::Allocation::default();
@@ -765,6 +771,7 @@ impl Simulation {
             }
         }
         self.routes.invalidate();
+        self.link_usable = self.fabric.link_ids().map(|l| self.fabric.usable(l)).collect();
         self.repath(None);
         self.recompute();
         Ok(())

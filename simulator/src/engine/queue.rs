@@ -65,6 +65,8 @@ pub struct ClassQueue {
     pub paused_s: f64,
     pub peak_cur: f64,
     pub peak_prev: f64,
+    /// Telemetry window `peak_cur` belongs to.
+    pub window: u64,
 }
 
 /// `e^(-x)` for `x >= 0`, without libm's slow underflow path.
@@ -150,10 +152,13 @@ impl ClassQueue {
         self.peak_cur.max(self.peak_prev)
     }
 
-    /// Starts a new telemetry window.
-    pub fn roll_window(&mut self) {
-        self.peak_prev = self.peak_cur;
-        self.peak_cur = self.q_bytes;
+    /// Moves the high-water marks to telemetry window `w` (lazily, when the queue is next touched).
+    pub fn roll_to(&mut self, w: u64) {
+        if w > self.window {
+            self.peak_prev = if w == self.window + 1 { self.peak_cur } else { self.q_bytes };
+            self.peak_cur = self.q_bytes;
+            self.window = w;
+        }
     }
 }
 

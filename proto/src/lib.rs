@@ -3,6 +3,7 @@
 //!
 //! - [`gnmi`] (+ [`gnmi_ext`]): a wire-compatible subset of gNMI 0.10 (`gnmi.proto`), client and server.
 //! - [`sim::v1`]: `fathom.sim.v1.FabricControl`, the simulator's control and ground-truth API.
+//! - [`v1`]: `fathom.v1.Operator`, fathomd's operator API.
 
 #![allow(missing_debug_implementations)] // reason: generated tonic clients/servers do not derive Debug everywhere
 #![allow(clippy::all, clippy::pedantic)] // reason: generated code
@@ -24,6 +25,14 @@ pub mod sim {
         include!(concat!(env!("OUT_DIR"), "/fathom.sim.v1.rs"));
     }
 }
+
+/// Fathom's operator API (`package fathom.v1`), served by `fathomd`.
+pub mod v1 {
+    include!(concat!(env!("OUT_DIR"), "/fathom.v1.rs"));
+}
+
+/// Encoded `FileDescriptorSet` of every service here, for gRPC server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/fathom_descriptor.bin"));
 
 /// gNMI protocol version these definitions follow (`CapabilityResponse.gNMI_version`).
 pub const GNMI_VERSION: &str = "0.10.0";

@@ -371,19 +371,22 @@ impl Simulation {
                 }
             })
             .collect();
-        let mut groups: BTreeMap<u32, Vec<(u16, f64)>> = BTreeMap::new();
+        let mut groups: BTreeMap<u32, Vec<(u16, f64, Option<LinkId>)>> = BTreeMap::new();
         for (&(_, p, s), &i) in self.slot_acc.range((id, 0, 0)..(id + 1, 0, 0)) {
-            groups.entry(p).or_default().push((s, self.accs[i as usize].at(self.now)));
+            let link = self.slot_link.get(&i).copied();
+            groups.entry(p).or_default().push((s, self.accs[i as usize].at(self.now), link));
         }
         let wcmp = groups
             .into_iter()
             .map(|(p, used)| {
                 let table = self.wcmp.get(n, p as usize);
                 let n_slots = table.map_or(self.slots, SlotTable::len);
+                let used_slot = |s: usize| used.iter().find(|u| u.0 as usize == s);
                 let name_of = |s: usize| -> String {
-                    match table {
-                        Some(t) => f.link(t.slots()[s]).src_if.clone(),
-                        None => String::new(),
+                    match (table, used_slot(s).and_then(|u| u.2)) {
+                        (Some(t), _) => f.link(t.slots()[s]).src_if.clone(),
+                        (None, Some(l)) => f.link(l).src_if.clone(),
+                        (None, None) => String::new(),
                     }
                 };
                 WcmpGroupTelemetry {
@@ -392,7 +395,7 @@ impl Simulation {
                         .map(|s| WcmpSlotTelemetry {
                             slot: s as u32,
                             next_hop: name_of(s),
-                            octets: used.iter().find(|u| u.0 as usize == s).map_or(0, |u| u.1.max(0.0) as u64),
+                            octets: used_slot(s).map_or(0, |u| u.1.max(0.0) as u64),
                         })
                         .collect(),
                 }

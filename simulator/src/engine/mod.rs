@@ -73,6 +73,8 @@ pub struct Simulation {
     host_prefix: Vec<Option<usize>>,
     aft: BTreeMap<(u32, u32), u32>,
     slot_acc: BTreeMap<(u32, u32, u16), u32>,
+    /// The next hop a slot counter's traffic last took (what telemetry reports for unprogrammed tables).
+    slot_link: BTreeMap<u32, LinkId>,
     faults: Vec<Fault>,
     /// Highest fencing token a slot-table write carried.
     fence: u64,
@@ -145,6 +147,7 @@ impl Simulation {
             host_prefix,
             aft: BTreeMap::new(),
             slot_acc: BTreeMap::new(),
+            slot_link: BTreeMap::new(),
             faults: Vec::new(),
             fence: 0,
             dirty: Dirty::default(),
@@ -496,7 +499,9 @@ impl Simulation {
             }
             if h.slot != NO_SLOT {
                 let key = (h.chooser.index() as u32, p, h.slot);
-                out.push(Self::acc_slot(&mut self.accs, &mut self.slot_acc, key, now));
+                let a = Self::acc_slot(&mut self.accs, &mut self.slot_acc, key, now);
+                self.slot_link.insert(a, h.link);
+                out.push(a);
             }
         }
         out

@@ -1,1 +1,7 @@
-//! stub
+//! Fathom's controller library: what `fathomctl` (and later `fathomd`) run. The replay logic lives here so the
+//! binaries stay thin.
+
+pub mod error;
+pub mod te;
+
+pub use error::{ControllerError, Result};

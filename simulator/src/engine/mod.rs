@@ -94,6 +94,7 @@ pub struct Simulation {
     /// Per local link of the last solve: rate added by the subproblem's flows, and its fair level.
     scratch_added: Vec<f64>,
     scratch_level: Vec<f64>,
+    scratch_outside: Vec<f64>,
 }
 
 impl Simulation {
@@ -159,6 +160,7 @@ impl Simulation {
             link_usable: Vec::new(),
             scratch_added: Vec::new(),
             scratch_level: Vec::new(),
+            scratch_outside: Vec::new(),
         };
         sim.link_usable = sim.fabric.link_ids().map(|l| sim.fabric.usable(l)).collect();
         let mut pool = HostPool::new(&sim.fabric);
@@ -650,8 +652,9 @@ impl Simulation {
                     grew = true;
                 }
             }
-            if level[li].is_finite() {
-                let lim = level[li] * (1.0 + 1e-9) + 1e-6;
+            let lim = level[li] * (1.0 + 1e-9) + 1e-6;
+            // No outside flow can run faster than the level when all of them together do not.
+            if level[li].is_finite() && self.scratch_outside[li] > lim {
                 for k in 0..self.links[l].flows.len() {
                     let fi = self.links[l].flows[k];
                     if self.flow_mark[fi as usize] == m {
@@ -673,7 +676,6 @@ impl Simulation {
 
     /// Builds and solves the max-min subproblem of `f_set`; returns the allocation and the local→global link map.
     fn solve(&mut self, f_set: &[u32]) -> (maxmin::Allocation, Vec<usize>) {
-        let m = self.mark;
         self.local_round = self.local_round.wrapping_add(1).max(1);
         let lm = self.local_round;
         let mut local: Vec<usize> = Vec::new();
@@ -696,17 +698,22 @@ impl Simulation {
             let cap = if f.path.is_empty() { 0.0 } else { f.cap_bps };
             p.push_flow(ls.iter().copied(), cap);
         }
-        for &l in &local {
-            let cap = self.fabric.link(LinkId::new(l)).capacity_bps;
-            let outside: f64 = self.links[l]
-                .flows
-                .iter()
-                .filter(|&&fi| self.flow_mark[fi as usize] != m)
-                .map(|&fi| self.flows[fi as usize].as_ref().map_or(0.0, |f| f.rate))
-                .sum();
-            let usable = self.link_usable[l];
-            p.link_cap.push(if usable { (cap - outside).max(0.0) } else { 0.0 });
+        // What flows outside the set use on each link: the link's total minus the set's current rates.
+        let mut outside = std::mem::take(&mut self.scratch_outside);
+        outside.clear();
+        outside.extend(local.iter().map(|&l| self.links[l].total_rate()));
+        for (k, &fi) in f_set.iter().enumerate() {
+            let rate = self.flows[fi as usize].as_ref().map_or(0.0, |f| f.rate);
+            for &li in &p.hops[p.start[k] as usize..p.start[k + 1] as usize] {
+                outside[li as usize] -= rate;
+            }
         }
+        for (li, &l) in local.iter().enumerate() {
+            let cap = self.fabric.link(LinkId::new(l)).capacity_bps;
+            outside[li] = outside[li].max(0.0);
+            p.link_cap.push(if self.link_usable[l] { (cap - outside[li]).max(0.0) } else { 0.0 });
+        }
+        self.scratch_outside = outside;
         let mut alloc = maxmin::Allocation::default();
         maxmin::solve_with(&p, &mut self.solver, &mut alloc);
         self.problem = p;

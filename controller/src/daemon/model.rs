@@ -1,0 +1,167 @@
+//! The fabric model the control loop decides on: owned by one task, fed one ingest snapshot per control round,
+//! published to readers as an immutable [`ModelView`]. Pure: no IO, no clock.
+//!
+//! Per round it keeps a bounded history of every directed link's utilization and every WCMP slot's load, the
+//! series the predictor forecasts. Stale sources' links are marked stale and excluded from decisions; their last
+//! values are kept for display but never read as idle.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use fathom_ingest::IngestSnapshot;
+
+/// Rounds of history kept per series (enough for seasonal models to see several periods).
+pub const HISTORY: usize = 256;
+
+/// One directed link, named by its sending side (`switch:interface`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LinkState {
+    pub peer: String,
+    pub capacity_bps: f64,
+    pub up: bool,
+    pub stale: bool,
+    /// Drained by an operator through the API.
+    pub drained: bool,
+    pub utilization: f64,
+    pub ecn_marks_per_s: f64,
+    pub pfc_pauses_per_s: f64,
+    pub drops_per_s: f64,
+    /// Utilization per round, oldest first (NaN where the sample was missing or stale).
+    pub history: VecDeque<f64>,
+}
+
+/// Key of a WCMP slot: (switch, prefix, slot).
+pub type SlotKey = (String, String, u32);
+
+/// One WCMP hash slot of a switch's group for a prefix.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SlotState {
+    /// Egress interface the slot maps to now.
+    pub next_hop: String,
+    pub bps: f64,
+    pub stale: bool,
+    /// Load per round, bit/s, oldest first.
+    pub history: VecDeque<f64>,
+}
+
+/// Demand of one (switch, prefix) from AFT counters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DemandState {
+    pub bps: f64,
+    pub stale: bool,
+    pub history: VecDeque<f64>,
+}
+
+/// The model.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    pub round: u64,
+    pub links: BTreeMap<String, LinkState>,
+    pub slots: BTreeMap<SlotKey, SlotState>,
+    pub demands: BTreeMap<(String, String), DemandState>,
+    /// Switch names seen as targets.
+    pub switches: Vec<String>,
+    pub stale_sources: Vec<String>,
+}
+
+fn push(h: &mut VecDeque<f64>, v: f64) {
+    if h.len() == HISTORY {
+        h.pop_front();
+    }
+    h.push_back(v);
+}
+
+impl Model {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Folds one round of telemetry in. Series that got no fresh sample this round record a missing value.
+    pub fn observe(&mut self, snap: &IngestSnapshot) {
+        self.round += 1;
+        let mut switches: Vec<String> = Vec::new();
+        let peers: BTreeMap<(&str, &str), String> = snap
+            .neighbors
+            .iter()
+            .map(|n| ((n.switch.as_str(), n.interface.as_str()), format!("{}:{}", n.system_name, n.port_id)))
+            .collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for i in &snap.interfaces {
+            switches.push(i.switch.clone());
+            let name = format!("{}:{}", i.switch, i.interface);
+            seen.insert(name.clone());
+            let l = self.links.entry(name).or_default();
+            l.peer = peers.get(&(i.switch.as_str(), i.interface.as_str())).cloned().unwrap_or_default();
+            l.capacity_bps = i.speed_bps.unwrap_or(0) as f64;
+            l.up = i.oper_up.unwrap_or(false);
+            l.stale = i.stale;
+            let u = if i.stale { f64::NAN } else { i.out_utilization.unwrap_or(f64::NAN) };
+            if u.is_finite() {
+                l.utilization = u;
+            }
+            l.ecn_marks_per_s = i.ecn_marks_per_s.unwrap_or(0.0);
+            l.pfc_pauses_per_s = i.pause_rx_per_s.unwrap_or(0.0);
+            l.drops_per_s = i.drops_per_s.unwrap_or(0.0);
+            push(&mut l.history, u);
+        }
+        for (name, l) in self.links.iter_mut() {
+            if !seen.contains(name) {
+                l.stale = true;
+                push(&mut l.history, f64::NAN);
+            }
+        }
+        let mut seen_slots = std::collections::BTreeSet::new();
+        for s in &snap.slots {
+            let key = (s.switch.clone(), s.prefix.clone(), s.slot);
+            seen_slots.insert(key.clone());
+            let st = self.slots.entry(key).or_default();
+            st.next_hop = s.next_hop.clone().unwrap_or_default();
+            st.stale = s.stale;
+            let v = if s.stale { f64::NAN } else { s.bps.unwrap_or(f64::NAN) };
+            if v.is_finite() {
+                st.bps = v;
+            }
+            push(&mut st.history, v);
+        }
+        for (k, st) in self.slots.iter_mut() {
+            if !seen_slots.contains(k) {
+                st.stale = true;
+                push(&mut st.history, f64::NAN);
+            }
+        }
+        for d in &snap.demands {
+            let st = self.demands.entry((d.switch.clone(), d.prefix.clone())).or_default();
+            st.stale = d.stale;
+            let v = if d.stale { f64::NAN } else { d.bps.unwrap_or(f64::NAN) };
+            if v.is_finite() {
+                st.bps = v;
+            }
+            push(&mut st.history, v);
+        }
+        switches.sort();
+        switches.dedup();
+        self.switches = switches;
+        self.stale_sources = snap.sources.iter().filter(|s| s.stale).map(|s| s.name.clone()).collect();
+    }
+
+    /// Links usable for decisions: up, fresh and not drained.
+    pub fn usable(&self, link: &str) -> bool {
+        self.links.get(link).is_some_and(|l| l.up && !l.stale && !l.drained && l.capacity_bps > 0.0)
+    }
+
+    /// Drains (or undrains) a link `switch:interface` or every link of a switch. Returns how many links changed.
+    pub fn drain(&mut self, target: &str, drained: bool) -> usize {
+        let mut n = 0;
+        for (name, l) in self.links.iter_mut() {
+            let hit = if target.contains(':') { name == target } else { name.split(':').next() == Some(target) };
+            if hit && l.drained != drained {
+                l.drained = drained;
+                n += 1;
+            }
+        }
+        n
+    }
+
+    pub fn stale_links(&self) -> usize {
+        self.links.values().filter(|l| l.stale).count()
+    }
+}

@@ -234,7 +234,8 @@ impl Config {
 
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| bad(&path.display().to_string(), e.to_string()))?;
-        Self::from_toml(&text).map_err(|e| ConfigError { key: format!("{} {}", path.display(), e.key), reason: e.reason })
+        Self::from_toml(&text)
+            .map_err(|e| ConfigError { key: format!("{} {}", path.display(), e.key), reason: e.reason })
     }
 
     /// Checks ranges and cross-field rules.
@@ -259,7 +260,10 @@ impl Config {
             return Err(bad("control.min_improvement", "min_improvement and rollback_tolerance must be >= 0"));
         }
         if !["ensemble", "holt-winters", "ewma", "ar", "last"].contains(&c.forecaster.as_str()) {
-            return Err(bad("control.forecaster", format!("unknown '{}' (ensemble, holt-winters, ewma, ar, last)", c.forecaster)));
+            return Err(bad(
+                "control.forecaster",
+                format!("unknown '{}' (ensemble, holt-winters, ewma, ar, last)", c.forecaster),
+            ));
         }
         let t = &self.telemetry;
         if !(10..=60_000).contains(&t.sample_interval_ms) {
@@ -289,5 +293,39 @@ impl Config {
             return Err(bad("log.format", "plain or json"));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_file_is_valid_and_shows_the_defaults() {
+        let text = include_str!("../../fathomd.sample.toml");
+        let c = Config::from_toml(text).unwrap();
+        let d = Config::default();
+        assert_eq!(c.control, d.control);
+        assert_eq!(c.telemetry.sample_interval_ms, d.telemetry.sample_interval_ms);
+        assert_eq!(c.api, d.api);
+        assert_eq!(c.telemetry.endpoints.len(), 1);
+    }
+
+    #[test]
+    fn bad_configs_name_the_key() {
+        for (text, key) in [
+            ("[control]\nmode = \"yolo\"\n", "line 2"),
+            ("[control]\nbogus = 1\n", "line 2"),
+            ("[control]\ninterval_ms = 1\n", "control.interval_ms"),
+            ("[control]\nmax_traffic_moved = 1.5\n", "control.max_traffic_moved"),
+            ("[control]\nforecaster = \"crystal-ball\"\n", "control.forecaster"),
+            ("[topology]\nsource = \"file\"\n", "topology.file"),
+            ("[southbound]\nkind = \"gobgp\"\n", "southbound.kind"),
+            ("[telemetry]\nstale_after_intervals = 1\n", "telemetry.stale_after_intervals"),
+            ("[api]\nlisten = \"nowhere\"\n", "line 2"),
+        ] {
+            let e = Config::from_toml(text).unwrap_err();
+            assert!(e.to_string().contains(key), "'{e}' should name '{key}'");
+        }
     }
 }

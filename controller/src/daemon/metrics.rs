@@ -124,7 +124,11 @@ fn fmt_f64(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {
-        if v > 0.0 { "+Inf".into() } else { "-Inf".into() }
+        if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        }
     } else {
         format!("{v}")
     }
@@ -151,24 +155,79 @@ impl Metrics {
     /// The text exposition.
     pub fn render(&self) -> String {
         let mut o = String::with_capacity(4096);
-        counter(&mut o, "fathom_ingest_updates_total", "gNMI updates ingested into the model.", self.ingest_updates.get());
-        counter(&mut o, "fathom_ingest_coalesced_total", "Updates coalesced because the model fell behind.", self.ingest_coalesced.get());
-        counter(&mut o, "fathom_ingest_out_of_order_total", "Samples dropped as out of order or duplicate.", self.ingest_out_of_order.get());
-        counter(&mut o, "fathom_ingest_counter_resets_total", "Counter resets detected (not read as traffic).", self.ingest_counter_resets.get());
-        gauge(&mut o, "fathom_telemetry_stale_sources", "Telemetry sources silent past the staleness limit.", self.stale_sources.get());
-        gauge(&mut o, "fathom_telemetry_stale_links", "Links excluded from decisions because their data is stale.", self.stale_links.get());
-        gauge(&mut o, "fathom_forecast_abs_error", "Mean absolute forecast error of link utilization, last round.", self.forecast_abs_error.get());
-        gauge(&mut o, "fathom_predicted_max_utilization", "Max link utilization the last plan predicted.", self.predicted_mlu.get());
-        gauge(&mut o, "fathom_observed_max_utilization", "Max link utilization observed in the last round.", self.observed_mlu.get());
+        counter(
+            &mut o,
+            "fathom_ingest_updates_total",
+            "gNMI updates ingested into the model.",
+            self.ingest_updates.get(),
+        );
+        counter(
+            &mut o,
+            "fathom_ingest_coalesced_total",
+            "Updates coalesced because the model fell behind.",
+            self.ingest_coalesced.get(),
+        );
+        counter(
+            &mut o,
+            "fathom_ingest_out_of_order_total",
+            "Samples dropped as out of order or duplicate.",
+            self.ingest_out_of_order.get(),
+        );
+        counter(
+            &mut o,
+            "fathom_ingest_counter_resets_total",
+            "Counter resets detected (not read as traffic).",
+            self.ingest_counter_resets.get(),
+        );
+        gauge(
+            &mut o,
+            "fathom_telemetry_stale_sources",
+            "Telemetry sources silent past the staleness limit.",
+            self.stale_sources.get(),
+        );
+        gauge(
+            &mut o,
+            "fathom_telemetry_stale_links",
+            "Links excluded from decisions because their data is stale.",
+            self.stale_links.get(),
+        );
+        gauge(
+            &mut o,
+            "fathom_forecast_abs_error",
+            "Mean absolute forecast error of link utilization, last round.",
+            self.forecast_abs_error.get(),
+        );
+        gauge(
+            &mut o,
+            "fathom_predicted_max_utilization",
+            "Max link utilization the last plan predicted.",
+            self.predicted_mlu.get(),
+        );
+        gauge(
+            &mut o,
+            "fathom_observed_max_utilization",
+            "Max link utilization observed in the last round.",
+            self.observed_mlu.get(),
+        );
         counter(&mut o, "fathom_control_rounds_total", "Control-loop rounds.", self.rounds.get());
         head(&mut o, "fathom_decisions_total", "counter", "Decisions by state.");
         for (state, n) in self.decisions.lock().expect("metrics lock poisoned").iter() {
             let _ = writeln!(o, "fathom_decisions_total{{state=\"{state}\"}} {n}");
         }
-        counter(&mut o, "fathom_southbound_divergences_total", "Installed tables found diverging from the plan.", self.divergences.get());
+        counter(
+            &mut o,
+            "fathom_southbound_divergences_total",
+            "Installed tables found diverging from the plan.",
+            self.divergences.get(),
+        );
         gauge(&mut o, "fathom_leader", "1 when this replica is the leader.", self.is_leader.get());
         histogram(&mut o, "fathom_apply_latency_seconds", "Southbound apply latency.", &self.apply_latency);
-        histogram(&mut o, "fathom_control_loop_latency_seconds", "From the round's last sample to the southbound call.", &self.loop_latency);
+        histogram(
+            &mut o,
+            "fathom_control_loop_latency_seconds",
+            "From the round's last sample to the southbound call.",
+            &self.loop_latency,
+        );
         o
     }
 }
@@ -204,5 +263,29 @@ pub async fn serve(listener: tokio::net::TcpListener, metrics: std::sync::Arc<Me
             let _ = sock.write_all(head.as_bytes()).await;
             let _ = sock.write_all(body.as_bytes()).await;
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exposition_has_help_type_and_values() {
+        let m = Metrics::default();
+        m.ingest_updates.add(5);
+        m.predicted_mlu.set(0.75);
+        m.apply_latency.observe(0.003);
+        m.decision("applied");
+        let text = m.render();
+        assert!(text.contains("# TYPE fathom_ingest_updates_total counter\nfathom_ingest_updates_total 5\n"));
+        assert!(text.contains("fathom_predicted_max_utilization 0.75\n"));
+        assert!(text.contains("fathom_apply_latency_seconds_bucket{le=\"0.005\"} 1\n"));
+        assert!(text.contains("fathom_apply_latency_seconds_count 1\n"));
+        assert!(text.contains("fathom_decisions_total{state=\"applied\"} 1\n"));
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let v = line.rsplit(' ').next().unwrap();
+            assert!(v.parse::<f64>().is_ok() || v == "+Inf", "bad sample line '{line}'");
+        }
     }
 }

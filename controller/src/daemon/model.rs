@@ -151,8 +151,14 @@ impl Model {
     /// Drains (or undrains) a link `switch:interface` or every link of a switch. Returns how many links changed.
     pub fn drain(&mut self, target: &str, drained: bool) -> usize {
         let mut n = 0;
+        let sw = |x: &str| x.split(':').next().map(str::to_string).unwrap_or_default();
         for (name, l) in self.links.iter_mut() {
-            let hit = if target.contains(':') { name == target } else { name.split(':').next() == Some(target) };
+            // Both directions: the link itself and its reverse (whose peer is the target).
+            let hit = if target.contains(':') {
+                name == target || l.peer == target
+            } else {
+                sw(name) == target || sw(&l.peer) == target
+            };
             if hit && l.drained != drained {
                 l.drained = drained;
                 n += 1;
@@ -163,5 +169,77 @@ impl Model {
 
     pub fn stale_links(&self) -> usize {
         self.links.values().filter(|l| l.stale).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fathom_ingest::{InterfaceView, NeighborView, SlotLoad};
+
+    fn iface(sw: &str, i: &str, util: f64, stale: bool) -> InterfaceView {
+        InterfaceView {
+            switch: sw.into(),
+            interface: i.into(),
+            stale,
+            oper_up: Some(true),
+            speed_bps: Some(400_000_000_000),
+            out_utilization: Some(util),
+            ..Default::default()
+        }
+    }
+
+    fn snap(util: f64, stale: bool) -> IngestSnapshot {
+        IngestSnapshot {
+            interfaces: vec![iface("leaf1", "Ethernet1", util, stale), iface("spine1", "Ethernet1", 0.1, false)],
+            neighbors: vec![
+                NeighborView {
+                    switch: "leaf1".into(),
+                    interface: "Ethernet1".into(),
+                    system_name: "spine1".into(),
+                    port_id: "Ethernet1".into(),
+                    ..Default::default()
+                },
+                NeighborView {
+                    switch: "spine1".into(),
+                    interface: "Ethernet1".into(),
+                    system_name: "leaf1".into(),
+                    port_id: "Ethernet1".into(),
+                    ..Default::default()
+                },
+            ],
+            slots: vec![SlotLoad {
+                switch: "leaf1".into(),
+                prefix: "10.0.2.0/24".into(),
+                slot: 3,
+                next_hop: Some("Ethernet1".into()),
+                bps: Some(1e9),
+                stale,
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn stale_samples_are_missing_never_zero() {
+        let mut m = Model::new();
+        m.observe(&snap(0.7, false));
+        m.observe(&snap(0.0, true));
+        let l = &m.links["leaf1:Ethernet1"];
+        assert!(l.stale && !m.usable("leaf1:Ethernet1"));
+        assert_eq!(l.utilization, 0.7, "the last fresh value is kept for display");
+        assert!(l.history[1].is_nan(), "a stale round is a missing sample, not an idle one");
+        assert!(m.slots[&("leaf1".to_string(), "10.0.2.0/24".to_string(), 3)].history[1].is_nan());
+        assert_eq!(l.peer, "spine1:Ethernet1");
+    }
+
+    #[test]
+    fn draining_a_switch_takes_both_directions_of_its_links() {
+        let mut m = Model::new();
+        m.observe(&snap(0.5, false));
+        assert_eq!(m.drain("spine1", true), 2);
+        assert!(!m.usable("leaf1:Ethernet1") && !m.usable("spine1:Ethernet1"));
+        assert_eq!(m.drain("spine1", false), 2);
+        assert!(m.usable("leaf1:Ethernet1"));
     }
 }

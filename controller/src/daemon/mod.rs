@@ -2,5 +2,7 @@
 
 pub mod config;
 pub mod decide;
+pub mod forecast;
 pub mod metrics;
 pub mod model;
+pub mod round;

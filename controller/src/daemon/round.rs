@@ -1,0 +1,252 @@
+//! One control round, pure: the model and its forecasts become a decision problem, the decision step proposes
+//! slot moves, and the moves become a southbound plan with its explanation.
+
+use std::collections::BTreeMap;
+
+use fathom_southbound::{PlanEntry, TableSpec};
+use fathom_topology::Prefix;
+
+use super::decide::{self, DecideConfig, GroupIn, LinkIn, Problem, Proposal, SlotIn};
+use super::forecast::{outlook, Model as ForecastModel, Outlook};
+use super::model::Model;
+
+/// Forecasts of the round: per link (utilization) and per slot (bit/s).
+#[derive(Debug, Clone, Default)]
+pub struct Forecasts {
+    pub links: BTreeMap<String, Outlook>,
+    pub slots: BTreeMap<(String, String, u32), Outlook>,
+}
+
+/// Forecasts every fresh link and every slot that carried traffic recently.
+pub fn forecast(model: &Model, fm: &ForecastModel, h: usize) -> Forecasts {
+    let mut out = Forecasts::default();
+    for (name, l) in &model.links {
+        if !l.stale {
+            out.links.insert(name.clone(), outlook(fm, &l.history, h));
+        }
+    }
+    for (k, s) in &model.slots {
+        if !s.stale && s.history.iter().any(|v| v.is_finite() && *v > 0.0) {
+            out.slots.insert(k.clone(), outlook(fm, &s.history, h));
+        }
+    }
+    out
+}
+
+/// A proposal with what is needed to apply and explain it.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub proposal: Proposal,
+    pub problem: Problem,
+    /// Full slot tables of the groups that change (what the southbound programs).
+    pub entries: Vec<PlanEntry>,
+    /// Per changed group: (device, prefix, slots moved, share of the group's traffic moved, relieved link,
+    /// predicted utilization before and after).
+    pub changes: Vec<(String, String, u32, f64, String, f64, f64)>,
+    /// Links forecast above the threshold now: (name, observed utilization, hedged forecast).
+    pub hotspots: Vec<(String, f64, f64)>,
+}
+
+/// Builds the decision problem: one group per (leaf switch, prefix) with more than one next hop seen; options load
+/// the uplink and the next switch's link towards the prefix (learned from its own slot telemetry).
+pub fn problem(model: &Model, fc: &Forecasts) -> Problem {
+    let mut p = Problem::default();
+    let mut link_idx: BTreeMap<String, usize> = BTreeMap::new();
+    let mut link_of = |p: &mut Problem, name: &str| -> usize {
+        *link_idx.entry(name.to_string()).or_insert_with(|| {
+            let l = model.links.get(name);
+            let cap = l.map_or(0.0, |l| l.capacity_bps).max(1.0);
+            let util = fc.links.get(name).map_or(0.0, |o| o.hedged);
+            p.links.push(LinkIn {
+                name: name.to_string(),
+                capacity_bps: cap,
+                background_bps: util * cap,
+                usable: model.usable(name),
+            });
+            p.links.len() - 1
+        })
+    };
+    // Next hop of each (switch, prefix) as seen in its slot telemetry (first slot).
+    let mut next_of: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    let mut members: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+    for ((sw, pre, _), s) in &model.slots {
+        if s.next_hop.is_empty() {
+            continue;
+        }
+        next_of.entry((sw.as_str(), pre.as_str())).or_insert(s.next_hop.as_str());
+        let m = members.entry((sw.as_str(), pre.as_str())).or_default();
+        if !m.contains(&s.next_hop.as_str()) {
+            m.push(s.next_hop.as_str());
+        }
+    }
+    for ((sw, pre), mut opts) in members {
+        if opts.len() < 2 {
+            continue;
+        }
+        opts.sort_unstable();
+        let options: Vec<(String, Vec<usize>)> = opts
+            .iter()
+            .map(|iface| {
+                let up = format!("{sw}:{iface}");
+                let mut links = vec![link_of(&mut p, &up)];
+                let peer_sw = model.links.get(&up).and_then(|l| l.peer.split(':').next().map(str::to_string));
+                if let Some(nh) = peer_sw.as_deref().and_then(|ps| next_of.get(&(ps, pre))) {
+                    let down = format!("{}:{nh}", peer_sw.as_deref().unwrap_or_default());
+                    links.push(link_of(&mut p, &down));
+                }
+                (iface.to_string(), links)
+            })
+            .collect();
+        let g = p.groups.len();
+        p.groups.push(GroupIn { switch: sw.to_string(), prefix: pre.to_string(), options });
+        for ((s_sw, s_pre, slot), s) in
+            model.slots.range((sw.to_string(), pre.to_string(), 0)..=(sw.to_string(), pre.to_string(), u32::MAX))
+        {
+            debug_assert!(s_sw == sw && s_pre == pre);
+            let Some(cur) = p.groups[g].options.iter().position(|o| o.0 == s.next_hop) else { continue };
+            let load = fc.slots.get(&(sw.to_string(), pre.to_string(), *slot)).map_or(0.0, |o| o.hedged);
+            p.slots.push(SlotIn { group: g, slot: *slot, load_bps: load, current: cur });
+        }
+    }
+    // Background: the forecast link load minus the managed slots currently on it.
+    let mut managed = vec![0.0; p.links.len()];
+    for s in &p.slots {
+        for &e in &p.groups[s.group].options[s.current].1 {
+            managed[e] += s.load_bps;
+        }
+    }
+    for (l, m) in p.links.iter_mut().zip(managed) {
+        l.background_bps = (l.background_bps - m).max(0.0);
+    }
+    p
+}
+
+/// Runs the round's decision step and drafts the plan.
+pub fn draft(model: &Model, fc: &Forecasts, cfg: &DecideConfig) -> Draft {
+    let problem = problem(model, fc);
+    let proposal = decide::propose(&problem, cfg);
+    let hotspots = fc
+        .links
+        .iter()
+        .filter(|(n, o)| o.hedged > cfg.hotspot_threshold && model.usable(n))
+        .map(|(n, o)| (n.clone(), o.now, o.hedged))
+        .collect();
+    let mut by_group: BTreeMap<usize, Vec<&decide::Move>> = BTreeMap::new();
+    for m in &proposal.moves {
+        by_group.entry(problem.slots[m.slot].group).or_default().push(m);
+    }
+    let mut entries = Vec::new();
+    let mut changes = Vec::new();
+    for (g, moves) in by_group {
+        let grp = &problem.groups[g];
+        let Ok(prefix) = grp.prefix.parse::<Prefix>() else { continue };
+        // The whole table: current next hops with the moves applied.
+        let mut slots: BTreeMap<u32, String> = model
+            .slots
+            .range((grp.switch.clone(), grp.prefix.clone(), 0)..=(grp.switch.clone(), grp.prefix.clone(), u32::MAX))
+            .map(|((_, _, s), st)| (*s, st.next_hop.clone()))
+            .collect();
+        for m in &moves {
+            slots.insert(problem.slots[m.slot].slot, grp.options[m.to].0.clone());
+        }
+        let complete = slots.keys().copied().eq(0..slots.len() as u32);
+        if !complete || slots.values().any(String::is_empty) {
+            continue; // partial telemetry of the table: do not guess the rest
+        }
+        let group_load: f64 = problem.slots.iter().filter(|s| s.group == g).map(|s| s.load_bps).sum();
+        let moved: f64 = moves.iter().map(|m| m.load_bps).sum();
+        let first = moves[0];
+        changes.push((
+            grp.switch.clone(),
+            grp.prefix.clone(),
+            moves.len() as u32,
+            if group_load > 0.0 { moved / group_load } else { 0.0 },
+            first.relieves.clone(),
+            first.before,
+            moves.iter().filter(|m| m.relieves == first.relieves).map(|m| m.after).fold(f64::INFINITY, f64::min),
+        ));
+        entries.push(PlanEntry {
+            device: grp.switch.clone(),
+            prefix,
+            spec: TableSpec::Slots(slots.into_values().collect()),
+        });
+    }
+    Draft { proposal, problem, entries, changes, hotspots }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fathom_ingest::{IngestSnapshot, InterfaceView, NeighborView, SlotLoad};
+
+    /// leaf1 -> 4 spines -> leaf2; leaf1's 16-slot table for leaf2's prefix has 4 loaded slots, all on Ethernet1.
+    fn snapshot() -> IngestSnapshot {
+        let mut s = IngestSnapshot::default();
+        let iface = |sw: &str, i: &str, util: f64| InterfaceView {
+            switch: sw.into(),
+            interface: i.into(),
+            oper_up: Some(true),
+            speed_bps: Some(400_000_000_000),
+            out_utilization: Some(util),
+            ..Default::default()
+        };
+        let nb = |sw: &str, i: &str, peer: &str, port: &str| NeighborView {
+            switch: sw.into(),
+            interface: i.into(),
+            system_name: peer.into(),
+            port_id: port.into(),
+            ..Default::default()
+        };
+        for k in 1..=4 {
+            let e = format!("Ethernet{k}");
+            let spine = format!("spine{k}");
+            s.interfaces.push(iface("leaf1", &e, if k == 1 { 1.0 } else { 0.0 }));
+            s.neighbors.push(nb("leaf1", &e, &spine, "Ethernet1"));
+            s.interfaces.push(iface(&spine, "Ethernet2", if k == 1 { 1.0 } else { 0.0 }));
+            s.neighbors.push(nb(&spine, "Ethernet2", "leaf2", &e));
+            s.slots.push(SlotLoad {
+                switch: spine.clone(),
+                prefix: "10.0.2.0/24".into(),
+                slot: 0,
+                next_hop: Some("Ethernet2".into()),
+                bps: Some(0.0),
+                stale: false,
+            });
+        }
+        for slot in 0..16u32 {
+            let loaded = slot % 4 == 0;
+            let nh = if loaded { 1 } else { 1 + slot % 4 };
+            s.slots.push(SlotLoad {
+                switch: "leaf1".into(),
+                prefix: "10.0.2.0/24".into(),
+                slot,
+                next_hop: Some(format!("Ethernet{nh}")),
+                bps: Some(if loaded { 100e9 } else { 0.0 }),
+                stale: false,
+            });
+        }
+        s
+    }
+
+    #[test]
+    fn colliding_slots_become_a_plan_that_spreads_them() {
+        let mut m = Model::new();
+        for _ in 0..3 {
+            m.observe(&snapshot());
+        }
+        let fc = forecast(&m, &ForecastModel::Last, 1);
+        let cfg = DecideConfig { hotspot_threshold: 0.9, min_improvement: 0.05, max_traffic_moved: 1.0, max_moves: 64 };
+        let d = draft(&m, &fc, &cfg);
+        assert_eq!(d.problem.groups.len(), 1, "spines have one next hop: only leaf1's group is a choice");
+        assert_eq!(d.problem.groups[0].options[0].1.len(), 2, "an option loads the uplink and the spine's downlink");
+        assert!((d.proposal.max_before - 1.0).abs() < 1e-9);
+        assert!((d.proposal.max_after - 0.25).abs() < 1e-9, "{}", d.proposal.max_after);
+        assert_eq!(d.entries.len(), 1);
+        let TableSpec::Slots(slots) = &d.entries[0].spec else { panic!("slot tables") };
+        assert_eq!(slots.len(), 16);
+        let loaded: std::collections::BTreeSet<&String> = [0, 4, 8, 12].iter().map(|&i| &slots[i]).collect();
+        assert_eq!(loaded.len(), 4, "the four loaded slots use four different uplinks: {slots:?}");
+        assert_eq!(d.hotspots.len(), 2, "leaf1:Ethernet1 and spine1:Ethernet2 are hot");
+        assert_eq!(d.changes[0].4, "leaf1:Ethernet1");
+    }
+}

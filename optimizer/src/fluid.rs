@@ -104,6 +104,8 @@ pub fn solve(
 
 /// Largest exponent evaluated; beyond it the weight is clamped (the next refresh re-centres).
 const EXP_CLAMP: f64 = 500.0;
+/// Doublings of a move at most.
+const EXPANSIONS: usize = 12;
 
 struct State<'a> {
     inst: &'a Instance,
@@ -119,6 +121,8 @@ struct State<'a> {
     w: Vec<f64>,
     beta: f64,
     mref: f64,
+    /// Sum of `w`, kept up to date by `add_flow`.
+    z: f64,
     x: Vec<f64>,
 }
 
@@ -139,8 +143,19 @@ impl<'a> State<'a> {
             .collect();
         let inv_c = (0..inst.links().len()).map(|e| 1.0 / inst.usable_capacity(e)).collect();
         let ne = inst.links().len();
-        let mut st =
-            State { inst, ns, a, active, inv_c, u: vec![0.0; ne * ns], w: vec![0.0; ne * ns], beta: 0.0, mref: 0.0, x };
+        let mut st = State {
+            inst,
+            ns,
+            a,
+            active,
+            inv_c,
+            u: vec![0.0; ne * ns],
+            w: vec![0.0; ne * ns],
+            beta: 0.0,
+            mref: 0.0,
+            z: 0.0,
+            x,
+        };
         st.recompute_u();
         st
     }
@@ -176,6 +191,7 @@ impl<'a> State<'a> {
             *w = (beta * (u - mref)).min(EXP_CLAMP).exp();
             z += *w;
         }
+        self.z = z;
         mref + z.ln() / beta
     }
 
@@ -210,6 +226,7 @@ impl<'a> State<'a> {
     fn add_flow(&mut self, d: usize, p: usize, delta: f64) {
         let ns = self.ns;
         let (beta, mref) = (self.beta, self.mref);
+        let mut dz = 0.0;
         for &e in self.inst.path(p) {
             let e = e as usize;
             let k = delta * self.inv_c[e];
@@ -218,11 +235,42 @@ impl<'a> State<'a> {
             for ((u, w), a) in us.iter_mut().zip(ws.iter_mut()).zip(ad) {
                 if *a > 0.0 {
                     *u += a * k;
-                    *w = (beta * (*u - mref)).min(EXP_CLAMP).exp();
+                    let nw = (beta * (*u - mref)).min(EXP_CLAMP).exp();
+                    dz += nw - *w;
+                    *w = nw;
                 }
             }
         }
+        self.z += dz;
         self.x[p] += delta;
+    }
+
+    /// Moves `delta` of demand `d` from path `p` to path `q`.
+    fn shift(&mut self, d: usize, p: usize, q: usize, delta: f64) {
+        self.add_flow(d, p, -delta);
+        self.add_flow(d, q, delta);
+    }
+
+    /// Moves flow of `d` from `p` to the cheaper `q`: a Newton step scaled by the diagonal of the Hessian (never
+    /// too long: the diagonal over-estimates the curvature), then doubled while the smoothed max keeps falling
+    /// (where the max is locally linear the diagonal step is far too short).
+    fn newton_move(&mut self, d: usize, p: usize, q: usize, dg: f64) {
+        let h = self.curvature(d, p, q);
+        let mut moved = if h > 0.0 { (dg / (self.beta * h)).min(self.x[p]) } else { self.x[p] };
+        self.shift(d, p, q, moved);
+        for _ in 0..EXPANSIONS {
+            let step = moved.min(self.x[p]);
+            if step <= 0.0 {
+                return;
+            }
+            let z0 = self.z;
+            self.shift(d, p, q, step);
+            if self.z >= z0 {
+                self.shift(d, p, q, -step);
+                return;
+            }
+            moved += step;
+        }
     }
 
     fn sweep(&mut self) {
@@ -250,10 +298,7 @@ impl<'a> State<'a> {
             if gp <= gq * (1.0 + 1e-12) {
                 continue;
             }
-            let h = self.beta * self.curvature(d, p, q);
-            let delta = if h > 0.0 { ((gp - gq) / h).min(self.x[p]) } else { self.x[p] };
-            self.add_flow(d, p, -delta);
-            self.add_flow(d, q, delta);
+            self.newton_move(d, p, q, gp - gq);
         }
     }
 }

@@ -22,7 +22,7 @@ fn check(inst: &Instance, scenarios: &[Scenario], label: &str) -> f64 {
 #[test]
 fn wan_instances_are_within_two_percent_of_the_lp() {
     let mut worst: f64 = 1.0;
-    for seed in 0..12u64 {
+    for seed in 0..60u64 {
         let mut rng = Rng::new(seed);
         let n = [10, 20, 30, 50][seed as usize % 4];
         let (inst, sc) = wan_instance(n, 3 * n, &mut rng);
@@ -34,7 +34,7 @@ fn wan_instances_are_within_two_percent_of_the_lp() {
 #[test]
 fn fabric_instances_are_within_two_percent_of_the_lp() {
     let mut worst: f64 = 1.0;
-    for seed in 0..8u64 {
+    for seed in 0..24u64 {
         let mut rng = Rng::new(100 + seed);
         let (l, s, m) = [(8, 4, 40), (16, 4, 80), (32, 8, 60), (64, 16, 40)][seed as usize % 4];
         let (inst, sc) = fabric_case(l, s, m, &mut rng);
@@ -45,7 +45,7 @@ fn fabric_instances_are_within_two_percent_of_the_lp() {
 
 #[test]
 fn scenario_sets_are_within_two_percent_of_the_lp() {
-    for seed in 0..6u64 {
+    for seed in 0..20u64 {
         let mut rng = Rng::new(200 + seed);
         let (inst, base) = wan_instance(20, 60, &mut rng);
         let scenarios: Vec<Scenario> = (0..4)

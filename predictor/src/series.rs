@@ -17,7 +17,7 @@ impl Series {
     /// Buckets irregular `(time, value)` samples onto the grid `start + k * step`, `k` in `0..len`: each bucket is
     /// the mean of the samples falling in `[start + k*step, start + (k+1)*step)`; an empty bucket is missing.
     pub fn from_samples(samples: &[(f64, f64)], start: f64, step: f64, len: usize) -> Result<Self> {
-        if !(step.is_finite() && step > 0.0) || !start.is_finite() {
+        if !(step.is_finite() && step > 0.0 && start.is_finite()) {
             return Err(PredictError::Invalid { what: "grid", reason: format!("start {start}, step {step}") });
         }
         let mut sum = vec![0.0; len];

@@ -1,8 +1,14 @@
 //! `fathomd`: the live controller (being built: configuration, metrics, the model and the decision step so far).
 
+pub mod brain;
+#[cfg(test)]
+mod brain_tests;
 pub mod config;
 pub mod decide;
+pub mod decision;
 pub mod forecast;
 pub mod metrics;
 pub mod model;
 pub mod round;
+#[cfg(test)]
+mod testing;

@@ -30,6 +30,9 @@ pub enum IngestError {
     /// The target sent an in-band error.
     #[error("endpoint '{endpoint}' target '{target}': target error: {message}")]
     Target { endpoint: String, target: String, message: String },
+    /// A message from the target is not a valid `SubscribeResponse`.
+    #[error("malformed gNMI message: {reason}")]
+    Decode { reason: &'static str },
     /// Nobody receives ingest events any more.
     #[error("the consumer of ingest events is gone")]
     ConsumerGone,

@@ -1,7 +1,6 @@
-//! gNMI paths to [`Leaf`]s: the served OpenConfig and `fathom` leaves are recognised by their element names; list
-//! keys are moved (not copied) out of the decoded message. Anything else is `None` (counted by the caller).
-
-use fathom_proto::gnmi::PathElem;
+//! gNMI paths to [`Leaf`]s: the served OpenConfig and `fathom` leaves are recognised by their element names, over
+//! elements borrowed from the wire buffer ([`ElemRef`]); only the list keys a leaf keeps are copied. Anything else
+//! is `None` (counted by the caller).
 
 use crate::telemetry::{AftLeaf, IfLeaf, Leaf, LldpLeaf, PfcLeaf, QueueLeaf, SlotLeaf};
 
@@ -22,8 +21,68 @@ impl Origin {
     }
 }
 
-/// The leaf named by `elems` (the full path from the root), taking its list keys.
-pub fn leaf(origin: Origin, elems: &mut [PathElem]) -> Option<Leaf> {
+/// Most list keys one element may have (served lists have one).
+const MAX_KEYS: usize = 1;
+/// Most elements a path may have (served leaves have at most 8).
+const MAX_ELEMS: usize = 9;
+
+/// One path element, borrowed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ElemRef<'a> {
+    pub name: &'a str,
+    keys: [(&'a str, &'a str); MAX_KEYS],
+    nkeys: usize,
+}
+
+impl<'a> ElemRef<'a> {
+    #[cfg(test)]
+    pub fn new(name: &'a str) -> Self {
+        ElemRef { name, ..ElemRef::default() }
+    }
+
+    /// Adds a key; false when the element has too many to be a served one.
+    pub fn push_key(&mut self, k: &'a str, v: &'a str) -> bool {
+        let Some(slot) = self.keys.get_mut(self.nkeys) else { return false };
+        *slot = (k, v);
+        self.nkeys += 1;
+        true
+    }
+
+    fn key(&self, k: &str) -> Option<&'a str> {
+        self.keys[..self.nkeys].iter().find(|(name, _)| *name == k).map(|(_, v)| *v)
+    }
+}
+
+/// A path's elements (prefix elements first) on the stack; `overflow` when the path cannot be a served leaf.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Elems<'a> {
+    items: [ElemRef<'a>; MAX_ELEMS],
+    len: usize,
+    pub overflow: bool,
+}
+
+impl<'a> Elems<'a> {
+    pub fn push(&mut self, e: ElemRef<'a>) {
+        match self.items.get_mut(self.len) {
+            Some(slot) => {
+                *slot = e;
+                self.len += 1;
+            }
+            None => self.overflow = true,
+        }
+    }
+
+    pub fn as_slice(&self) -> &[ElemRef<'a>] {
+        &self.items[..self.len]
+    }
+}
+
+/// The leaf named by `elems` (the full path from the root).
+pub fn leaf(origin: Origin, elems: &Elems<'_>) -> Option<Leaf> {
+    if elems.overflow {
+        return None;
+    }
+    let elems = elems.as_slice();
     match (origin, name(elems, 0)) {
         (Origin::OpenConfig, "interfaces") => interface(elems),
         (Origin::OpenConfig, "qos") => queue(elems),
@@ -36,15 +95,15 @@ pub fn leaf(origin: Origin, elems: &mut [PathElem]) -> Option<Leaf> {
 }
 
 /// Element `i`'s name, `""` past the end (no served element has an empty name).
-fn name(e: &[PathElem], i: usize) -> &str {
-    e.get(i).map_or("", |e| e.name.as_str())
+fn name<'a>(e: &[ElemRef<'a>], i: usize) -> &'a str {
+    e.get(i).map_or("", |e| e.name)
 }
 
-fn key(e: &mut [PathElem], i: usize, k: &str) -> Option<String> {
-    e.get_mut(i)?.key.remove(k)
+fn key(e: &[ElemRef<'_>], i: usize, k: &str) -> Option<String> {
+    e.get(i)?.key(k).map(str::to_string)
 }
 
-fn interface(e: &mut [PathElem]) -> Option<Leaf> {
+fn interface(e: &[ElemRef<'_>]) -> Option<Leaf> {
     if name(e, 1) != "interface" {
         return None;
     }
@@ -83,7 +142,7 @@ fn if_state(s: &str) -> Option<IfLeaf> {
 }
 
 /// `qos/interfaces/interface[interface-id]/output/queues/queue[name]/state/<leaf>`
-fn queue(e: &mut [PathElem]) -> Option<Leaf> {
+fn queue(e: &[ElemRef<'_>]) -> Option<Leaf> {
     let shape = ["qos", "interfaces", "interface", "output", "queues", "queue", "state"];
     if e.len() != 8 || !shape.iter().enumerate().all(|(i, n)| name(e, i) == *n) {
         return None;
@@ -100,7 +159,7 @@ fn queue(e: &mut [PathElem]) -> Option<Leaf> {
 }
 
 /// `lldp/interfaces/interface[name]/neighbors/neighbor[id]/state/<leaf>`; a delete may stop at the neighbor.
-fn lldp(e: &mut [PathElem]) -> Option<Leaf> {
+fn lldp(e: &[ElemRef<'_>]) -> Option<Leaf> {
     let shape = ["lldp", "interfaces", "interface", "neighbors", "neighbor"];
     if e.len() < 5 || !shape.iter().enumerate().all(|(i, n)| name(e, i) == *n) {
         return None;
@@ -114,7 +173,7 @@ fn lldp(e: &mut [PathElem]) -> Option<Leaf> {
 }
 
 /// `network-instances/network-instance[name]/afts/ipv4-unicast/ipv4-entry[prefix]/state/counters/<leaf>`
-fn aft(e: &mut [PathElem]) -> Option<Leaf> {
+fn aft(e: &[ElemRef<'_>]) -> Option<Leaf> {
     let shape = ["network-instances", "network-instance", "afts", "ipv4-unicast", "ipv4-entry", "state", "counters"];
     if e.len() != 8 || !shape.iter().enumerate().all(|(i, n)| name(e, i) == *n) {
         return None;
@@ -128,7 +187,7 @@ fn aft(e: &mut [PathElem]) -> Option<Leaf> {
 }
 
 /// `fathom:/interfaces/interface[name]/pfc/priority[id]/state/<leaf>`
-fn pfc(e: &mut [PathElem]) -> Option<Leaf> {
+fn pfc(e: &[ElemRef<'_>]) -> Option<Leaf> {
     let shape = ["interfaces", "interface", "pfc", "priority", "state"];
     if e.len() != 6 || !shape.iter().enumerate().all(|(i, n)| name(e, i) == *n) {
         return None;
@@ -139,12 +198,12 @@ fn pfc(e: &mut [PathElem]) -> Option<Leaf> {
         "rx-pause-duration-us" => PfcLeaf::RxPauseDurationUs,
         _ => return None,
     };
-    let priority = key(e, 3, "id")?.parse().ok()?;
+    let priority = e.get(3)?.key("id")?.parse().ok()?;
     Some(Leaf::Pfc { interface: key(e, 1, "name")?, priority, leaf })
 }
 
 /// `fathom:/wcmp/groups/group[prefix]/slots/slot[id]/state/<leaf>`
-fn slot(e: &mut [PathElem]) -> Option<Leaf> {
+fn slot(e: &[ElemRef<'_>]) -> Option<Leaf> {
     let shape = ["wcmp", "groups", "group", "slots", "slot", "state"];
     if e.len() != 7 || !shape.iter().enumerate().all(|(i, n)| name(e, i) == *n) {
         return None;
@@ -154,6 +213,6 @@ fn slot(e: &mut [PathElem]) -> Option<Leaf> {
         "octets" => SlotLeaf::Octets,
         _ => return None,
     };
-    let slot = key(e, 4, "id")?.parse().ok()?;
+    let slot = e.get(4)?.key("id")?.parse().ok()?;
     Some(Leaf::Slot { prefix: key(e, 2, "prefix")?, slot, leaf })
 }

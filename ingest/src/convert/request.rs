@@ -1,10 +1,15 @@
-//! Subscription specs to a gNMI `SubscribeRequest`, and the Subscribe RPC itself (its messages are prost types).
+//! Subscription specs to a gNMI `SubscribeRequest`, and the Subscribe RPC itself: requests are encoded with prost,
+//! responses are handed over as raw bytes to the in-place decoder ([`super::decode`]).
 
-use fathom_proto::gnmi::{self, g_nmi_client::GNmiClient, subscription_list::Mode};
+use bytes::{Buf, Bytes};
+use fathom_proto::gnmi::{self, subscription_list::Mode};
+use prost::Message;
+use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
+use tonic::codegen::http::uri::PathAndQuery;
 use tonic::transport::Channel;
 use tonic::Status;
 
-use super::{response, ConvertStats, Received};
+use super::{decode, ConvertStats, Received};
 use crate::config::SubscriptionMode;
 use crate::path::PathSpec;
 
@@ -49,18 +54,60 @@ fn request(spec: &SubscribeSpec) -> gnmi::SubscribeRequest {
     gnmi::SubscribeRequest { request: Some(gnmi::subscribe_request::Request::Subscribe(list)), ..Default::default() }
 }
 
+/// gRPC codec of the Subscribe RPC: prost-encoded requests out, raw response bytes in.
+#[derive(Debug, Clone, Copy, Default)]
+struct RawResponses;
+
+impl Codec for RawResponses {
+    type Encode = gnmi::SubscribeRequest;
+    type Decode = Bytes;
+    type Encoder = RawResponses;
+    type Decoder = RawResponses;
+
+    fn encoder(&mut self) -> Self::Encoder {
+        RawResponses
+    }
+
+    fn decoder(&mut self) -> Self::Decoder {
+        RawResponses
+    }
+}
+
+impl Encoder for RawResponses {
+    type Item = gnmi::SubscribeRequest;
+    type Error = Status;
+
+    fn encode(&mut self, item: Self::Item, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        item.encode(dst).map_err(|e| Status::internal(format!("encoding SubscribeRequest: {e}")))
+    }
+}
+
+impl Decoder for RawResponses {
+    type Item = Bytes;
+    type Error = Status;
+
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
+        Ok(Some(src.copy_to_bytes(src.remaining())))
+    }
+}
+
+/// Largest message accepted from a target (the simulator sends at most 1000 updates per notification).
+const MAX_MESSAGE: usize = 64 << 20;
+
 /// An open STREAM subscription.
 #[derive(Debug)]
 pub(crate) struct Subscription {
-    inner: tonic::Streaming<gnmi::SubscribeResponse>,
+    inner: tonic::Streaming<Bytes>,
 }
 
 impl Subscription {
     /// Sends the subscription list and keeps the request side open (some targets end the RPC when it closes).
     pub async fn open(channel: Channel, spec: &SubscribeSpec) -> Result<Subscription, Status> {
         let requests = tokio_stream::StreamExt::chain(tokio_stream::once(request(spec)), tokio_stream::pending());
-        let mut client = GNmiClient::new(channel).max_decoding_message_size(64 << 20);
-        let inner = client.subscribe(requests).await?.into_inner();
+        let mut grpc = tonic::client::Grpc::new(channel).max_decoding_message_size(MAX_MESSAGE);
+        grpc.ready().await.map_err(|e| Status::unavailable(format!("gNMI endpoint not ready: {e}")))?;
+        let path = PathAndQuery::from_static("/gnmi.gNMI/Subscribe");
+        let inner = grpc.streaming(tonic::Request::new(requests), path, RawResponses).await?.into_inner();
         Ok(Subscription { inner })
     }
 
@@ -71,7 +118,10 @@ impl Subscription {
         session: u64,
         stats: &mut ConvertStats,
     ) -> Result<Option<Received>, Status> {
-        Ok(self.inner.message().await?.map(|r| response(r, endpoint, session, stats)))
+        let Some(bytes) = self.inner.message().await? else { return Ok(None) };
+        let received = decode::response(&bytes, endpoint, session, stats)
+            .map_err(|e| Status::data_loss(format!("malformed SubscribeResponse: {}", e.0)))?;
+        Ok(Some(received))
     }
 }
 

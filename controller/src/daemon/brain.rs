@@ -45,6 +45,8 @@ pub struct Controller {
     watching: Vec<Watch>,
     /// Plans written, by decision, for rollback bookkeeping.
     written: BTreeMap<u64, Vec<PlanEntry>>,
+    /// The last round's forecasts (for the operator view).
+    pub last_forecasts: round::Forecasts,
 }
 
 impl Controller {
@@ -60,6 +62,7 @@ impl Controller {
             pending: None,
             watching: Vec::new(),
             written: BTreeMap::new(),
+            last_forecasts: round::Forecasts::default(),
         }
     }
 
@@ -99,6 +102,7 @@ impl Controller {
         }
         let fc = round::forecast(&self.model, &self.forecaster, self.horizon_rounds());
         let draft = round::draft(&self.model, &fc, &self.decide_cfg());
+        self.last_forecasts = fc;
         if draft.entries.is_empty() {
             return effects;
         }

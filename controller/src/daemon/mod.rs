@@ -1,5 +1,6 @@
 //! `fathomd`: the live controller (being built: configuration, metrics, the model and the decision step so far).
 
+pub mod api;
 pub mod brain;
 #[cfg(test)]
 mod brain_tests;
@@ -10,5 +11,7 @@ pub mod forecast;
 pub mod metrics;
 pub mod model;
 pub mod round;
+pub mod run;
 #[cfg(test)]
 mod testing;
+pub mod view;

@@ -51,7 +51,6 @@ pub fn run_replay(
         }
         None => None,
     };
-    let tunnels = tunnels;
     let mut replay = Replay::new(tunnels.instance(&topo)?, &tunnels, topo.nodes, cfg);
     let mut steps = Vec::with_capacity(matrices.len());
     for (t, m) in matrices.iter().enumerate() {

@@ -175,3 +175,38 @@ impl BackoffConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sample_file_parses_validates_and_equals_the_defaults() {
+        let text = include_str!("../ingest.sample.toml");
+        let cfg: IngestConfig = toml::from_str(text).unwrap();
+        cfg.validate().unwrap();
+        let want = IngestConfig {
+            endpoints: vec![EndpointConfig { address: "127.0.0.1:9339".into(), targets: vec![] }],
+            ..IngestConfig::default()
+        };
+        assert_eq!(cfg, want);
+        assert_eq!(cfg.engine().stale_after_ns(), 3_000_000_000);
+    }
+
+    #[test]
+    fn bad_values_and_unknown_keys_are_refused_naming_the_field() {
+        let base = "[[endpoints]]\naddress = \"h:1\"\n";
+        assert!(toml::from_str::<IngestConfig>(&format!("sample_interval = 5\n{base}")).is_err());
+        let cases = [
+            ("sample_interval_ms = 0\n", "sample_interval_ms"),
+            ("[backoff]\ninitial_ms = 10\nmax_ms = 5\n", "backoff"),
+            ("[[subscriptions]]\npath = \"/a[b\"\nmode = \"sample\"\n", "subscriptions[0].path"),
+        ];
+        for (extra, field) in cases {
+            let cfg: IngestConfig = toml::from_str(&format!("{extra}{base}")).unwrap();
+            let err = cfg.validate().unwrap_err().to_string();
+            assert!(err.contains(field), "{err} should name {field}");
+        }
+        assert!(IngestConfig::default().validate().unwrap_err().to_string().contains("endpoints"));
+    }
+}

@@ -26,22 +26,22 @@ const MAX_KEYS: usize = 1;
 /// Most elements a path may have (served leaves have at most 8).
 const MAX_ELEMS: usize = 9;
 
-/// One path element, borrowed.
+/// One path element, borrowed. Names and keys stay bytes: only the keys a leaf keeps are checked as UTF-8.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ElemRef<'a> {
-    pub name: &'a str,
-    keys: [(&'a str, &'a str); MAX_KEYS],
+    pub name: &'a [u8],
+    keys: [(&'a [u8], &'a [u8]); MAX_KEYS],
     nkeys: usize,
 }
 
 impl<'a> ElemRef<'a> {
     #[cfg(test)]
     pub fn new(name: &'a str) -> Self {
-        ElemRef { name, ..ElemRef::default() }
+        ElemRef { name: name.as_bytes(), ..ElemRef::default() }
     }
 
     /// Adds a key; false when the element has too many to be a served one.
-    pub fn push_key(&mut self, k: &'a str, v: &'a str) -> bool {
+    pub fn push_key(&mut self, k: &'a [u8], v: &'a [u8]) -> bool {
         let Some(slot) = self.keys.get_mut(self.nkeys) else { return false };
         *slot = (k, v);
         self.nkeys += 1;
@@ -49,7 +49,8 @@ impl<'a> ElemRef<'a> {
     }
 
     fn key(&self, k: &str) -> Option<&'a str> {
-        self.keys[..self.nkeys].iter().find(|(name, _)| *name == k).map(|(_, v)| *v)
+        let v = self.keys[..self.nkeys].iter().find(|(name, _)| *name == k.as_bytes()).map(|(_, v)| *v)?;
+        std::str::from_utf8(v).ok()
     }
 }
 
@@ -84,19 +85,19 @@ pub fn leaf(origin: Origin, elems: &Elems<'_>) -> Option<Leaf> {
     }
     let elems = elems.as_slice();
     match (origin, name(elems, 0)) {
-        (Origin::OpenConfig, "interfaces") => interface(elems),
-        (Origin::OpenConfig, "qos") => queue(elems),
-        (Origin::OpenConfig, "lldp") => lldp(elems),
-        (Origin::OpenConfig, "network-instances") => aft(elems),
-        (Origin::Fathom, "interfaces") => pfc(elems),
-        (Origin::Fathom, "wcmp") => slot(elems),
+        (Origin::OpenConfig, b"interfaces") => interface(elems),
+        (Origin::OpenConfig, b"qos") => queue(elems),
+        (Origin::OpenConfig, b"lldp") => lldp(elems),
+        (Origin::OpenConfig, b"network-instances") => aft(elems),
+        (Origin::Fathom, b"interfaces") => pfc(elems),
+        (Origin::Fathom, b"wcmp") => slot(elems),
         _ => None,
     }
 }
 
 /// Element `i`'s name, `""` past the end (no served element has an empty name).
-fn name<'a>(e: &[ElemRef<'a>], i: usize) -> &'a str {
-    e.get(i).map_or("", |e| e.name)
+fn name<'a>(e: &[ElemRef<'a>], i: usize) -> &'a [u8] {
+    e.get(i).map_or(b"", |e| e.name)
 }
 
 fn key(e: &[ElemRef<'_>], i: usize, k: &str) -> Option<String> {
@@ -104,39 +105,39 @@ fn key(e: &[ElemRef<'_>], i: usize, k: &str) -> Option<String> {
 }
 
 fn interface(e: &[ElemRef<'_>]) -> Option<Leaf> {
-    if name(e, 1) != "interface" {
+    if name(e, 1) != b"interface" {
         return None;
     }
     let leaf = match (name(e, 2), name(e, 3), name(e, 4), name(e, 5)) {
-        ("state", "counters", c, "") => if_counter(c)?,
-        ("state", s, "", "") => if_state(s)?,
-        ("ethernet", "state", "port-speed", "") => IfLeaf::PortSpeed,
-        ("ethernet", "state", "counters", "in-mac-pause-frames") if e.len() == 6 => IfLeaf::InMacPause,
-        ("ethernet", "state", "counters", "out-mac-pause-frames") if e.len() == 6 => IfLeaf::OutMacPause,
+        (b"state", b"counters", c, b"") => if_counter(c)?,
+        (b"state", s, b"", b"") => if_state(s)?,
+        (b"ethernet", b"state", b"port-speed", b"") => IfLeaf::PortSpeed,
+        (b"ethernet", b"state", b"counters", b"in-mac-pause-frames") if e.len() == 6 => IfLeaf::InMacPause,
+        (b"ethernet", b"state", b"counters", b"out-mac-pause-frames") if e.len() == 6 => IfLeaf::OutMacPause,
         _ => return None,
     };
     Some(Leaf::Interface { name: key(e, 1, "name")?, leaf })
 }
 
-fn if_counter(c: &str) -> Option<IfLeaf> {
+fn if_counter(c: &[u8]) -> Option<IfLeaf> {
     Some(match c {
-        "in-octets" => IfLeaf::InOctets,
-        "out-octets" => IfLeaf::OutOctets,
-        "in-pkts" => IfLeaf::InPkts,
-        "out-pkts" => IfLeaf::OutPkts,
-        "in-discards" => IfLeaf::InDiscards,
-        "out-discards" => IfLeaf::OutDiscards,
-        "in-errors" => IfLeaf::InErrors,
-        "out-errors" => IfLeaf::OutErrors,
+        b"in-octets" => IfLeaf::InOctets,
+        b"out-octets" => IfLeaf::OutOctets,
+        b"in-pkts" => IfLeaf::InPkts,
+        b"out-pkts" => IfLeaf::OutPkts,
+        b"in-discards" => IfLeaf::InDiscards,
+        b"out-discards" => IfLeaf::OutDiscards,
+        b"in-errors" => IfLeaf::InErrors,
+        b"out-errors" => IfLeaf::OutErrors,
         _ => return None,
     })
 }
 
-fn if_state(s: &str) -> Option<IfLeaf> {
+fn if_state(s: &[u8]) -> Option<IfLeaf> {
     Some(match s {
-        "oper-status" => IfLeaf::OperStatus,
-        "admin-status" => IfLeaf::AdminStatus,
-        "ifindex" => IfLeaf::Ifindex,
+        b"oper-status" => IfLeaf::OperStatus,
+        b"admin-status" => IfLeaf::AdminStatus,
+        b"ifindex" => IfLeaf::Ifindex,
         _ => return None,
     })
 }
@@ -144,15 +145,15 @@ fn if_state(s: &str) -> Option<IfLeaf> {
 /// `qos/interfaces/interface[interface-id]/output/queues/queue[name]/state/<leaf>`
 fn queue(e: &[ElemRef<'_>]) -> Option<Leaf> {
     let shape = ["qos", "interfaces", "interface", "output", "queues", "queue", "state"];
-    if e.len() != 8 || !shape.iter().enumerate().all(|(i, n)| name(e, i) == *n) {
+    if e.len() != 8 || !shape.iter().enumerate().all(|(i, n)| name(e, i) == n.as_bytes()) {
         return None;
     }
     let leaf = match name(e, 7) {
-        "transmit-octets" => QueueLeaf::TransmitOctets,
-        "transmit-pkts" => QueueLeaf::TransmitPkts,
-        "dropped-pkts" => QueueLeaf::DroppedPkts,
-        "ecn-marked-pkts" => QueueLeaf::EcnMarkedPkts,
-        "max-queue-len" => QueueLeaf::MaxQueueLen,
+        b"transmit-octets" => QueueLeaf::TransmitOctets,
+        b"transmit-pkts" => QueueLeaf::TransmitPkts,
+        b"dropped-pkts" => QueueLeaf::DroppedPkts,
+        b"ecn-marked-pkts" => QueueLeaf::EcnMarkedPkts,
+        b"max-queue-len" => QueueLeaf::MaxQueueLen,
         _ => return None,
     };
     Some(Leaf::Queue { interface: key(e, 2, "interface-id")?, queue: key(e, 5, "name")?, leaf })
@@ -161,12 +162,12 @@ fn queue(e: &[ElemRef<'_>]) -> Option<Leaf> {
 /// `lldp/interfaces/interface[name]/neighbors/neighbor[id]/state/<leaf>`; a delete may stop at the neighbor.
 fn lldp(e: &[ElemRef<'_>]) -> Option<Leaf> {
     let shape = ["lldp", "interfaces", "interface", "neighbors", "neighbor"];
-    if e.len() < 5 || !shape.iter().enumerate().all(|(i, n)| name(e, i) == *n) {
+    if e.len() < 5 || !shape.iter().enumerate().all(|(i, n)| name(e, i) == n.as_bytes()) {
         return None;
     }
     let leaf = match (name(e, 5), name(e, 6), e.len()) {
-        ("state", "system-name", 7) => LldpLeaf::SystemName,
-        ("state", "port-id", 7) | ("", "", 5) | ("state", "", 6) => LldpLeaf::PortId,
+        (b"state", b"system-name", 7) => LldpLeaf::SystemName,
+        (b"state", b"port-id", 7) | (b"", b"", 5) | (b"state", b"", 6) => LldpLeaf::PortId,
         _ => return None,
     };
     Some(Leaf::Lldp { interface: key(e, 2, "name")?, neighbor: key(e, 4, "id")?, leaf })
@@ -175,12 +176,12 @@ fn lldp(e: &[ElemRef<'_>]) -> Option<Leaf> {
 /// `network-instances/network-instance[name]/afts/ipv4-unicast/ipv4-entry[prefix]/state/counters/<leaf>`
 fn aft(e: &[ElemRef<'_>]) -> Option<Leaf> {
     let shape = ["network-instances", "network-instance", "afts", "ipv4-unicast", "ipv4-entry", "state", "counters"];
-    if e.len() != 8 || !shape.iter().enumerate().all(|(i, n)| name(e, i) == *n) {
+    if e.len() != 8 || !shape.iter().enumerate().all(|(i, n)| name(e, i) == n.as_bytes()) {
         return None;
     }
     let leaf = match name(e, 7) {
-        "octets-forwarded" => AftLeaf::OctetsForwarded,
-        "packets-forwarded" => AftLeaf::PacketsForwarded,
+        b"octets-forwarded" => AftLeaf::OctetsForwarded,
+        b"packets-forwarded" => AftLeaf::PacketsForwarded,
         _ => return None,
     };
     Some(Leaf::Aft { prefix: key(e, 4, "prefix")?, leaf })
@@ -189,13 +190,13 @@ fn aft(e: &[ElemRef<'_>]) -> Option<Leaf> {
 /// `fathom:/interfaces/interface[name]/pfc/priority[id]/state/<leaf>`
 fn pfc(e: &[ElemRef<'_>]) -> Option<Leaf> {
     let shape = ["interfaces", "interface", "pfc", "priority", "state"];
-    if e.len() != 6 || !shape.iter().enumerate().all(|(i, n)| name(e, i) == *n) {
+    if e.len() != 6 || !shape.iter().enumerate().all(|(i, n)| name(e, i) == n.as_bytes()) {
         return None;
     }
     let leaf = match name(e, 5) {
-        "rx-pause-frames" => PfcLeaf::RxPauseFrames,
-        "tx-pause-frames" => PfcLeaf::TxPauseFrames,
-        "rx-pause-duration-us" => PfcLeaf::RxPauseDurationUs,
+        b"rx-pause-frames" => PfcLeaf::RxPauseFrames,
+        b"tx-pause-frames" => PfcLeaf::TxPauseFrames,
+        b"rx-pause-duration-us" => PfcLeaf::RxPauseDurationUs,
         _ => return None,
     };
     let priority = e.get(3)?.key("id")?.parse().ok()?;
@@ -205,12 +206,12 @@ fn pfc(e: &[ElemRef<'_>]) -> Option<Leaf> {
 /// `fathom:/wcmp/groups/group[prefix]/slots/slot[id]/state/<leaf>`
 fn slot(e: &[ElemRef<'_>]) -> Option<Leaf> {
     let shape = ["wcmp", "groups", "group", "slots", "slot", "state"];
-    if e.len() != 7 || !shape.iter().enumerate().all(|(i, n)| name(e, i) == *n) {
+    if e.len() != 7 || !shape.iter().enumerate().all(|(i, n)| name(e, i) == n.as_bytes()) {
         return None;
     }
     let leaf = match name(e, 6) {
-        "next-hop" => SlotLeaf::NextHop,
-        "octets" => SlotLeaf::Octets,
+        b"next-hop" => SlotLeaf::NextHop,
+        b"octets" => SlotLeaf::Octets,
         _ => return None,
     };
     let slot = e.get(4)?.key("id")?.parse().ok()?;

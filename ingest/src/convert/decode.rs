@@ -68,7 +68,7 @@ fn elem<'a>(buf: &'a [u8], overflow: &mut bool) -> Result<ElemRef<'a>, WireError
     let mut r = Reader::new(buf);
     while let Some((number, f)) = r.field()? {
         match (number, f) {
-            (1, Field::Len(n)) => e.name = text(n)?,
+            (1, Field::Len(n)) => e.name = n,
             (2, Field::Len(entry)) => {
                 let (k, v) = map_entry(entry)?;
                 if !e.push_key(k, v) {
@@ -81,13 +81,13 @@ fn elem<'a>(buf: &'a [u8], overflow: &mut bool) -> Result<ElemRef<'a>, WireError
     Ok(e)
 }
 
-fn map_entry(buf: &[u8]) -> Result<(&str, &str), WireError> {
-    let (mut k, mut v) = ("", "");
+fn map_entry(buf: &[u8]) -> Result<(&[u8], &[u8]), WireError> {
+    let (mut k, mut v): (&[u8], &[u8]) = (b"", b"");
     let mut r = Reader::new(buf);
     while let Some((number, f)) = r.field()? {
         match (number, f) {
-            (1, Field::Len(b)) => k = text(b)?,
-            (2, Field::Len(b)) => v = text(b)?,
+            (1, Field::Len(b)) => k = b,
+            (2, Field::Len(b)) => v = b,
             _ => {}
         }
     }

@@ -52,7 +52,7 @@ fn path_leaf(prefix: &gnmi::Path, path: Option<&gnmi::Path>, stats: &mut Convert
     for e in prefix.elem.iter().chain(&path.elem) {
         let mut r = classify::ElemRef::new(&e.name);
         for (k, v) in &e.key {
-            elems.overflow |= !r.push_key(k, v);
+            elems.overflow |= !r.push_key(k.as_bytes(), v.as_bytes());
         }
         elems.push(r);
     }

@@ -26,7 +26,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next `(field number, payload)`, `None` at the end.
-    #[inline]
+    #[inline(always)]
     pub fn field(&mut self) -> Result<Option<(u32, Field<'a>)>, WireError> {
         if self.pos >= self.buf.len() {
             return Ok(None);
@@ -57,8 +57,12 @@ impl<'a> Reader<'a> {
         Ok(s)
     }
 
-    #[inline]
+    #[inline(always)]
     fn varint(&mut self) -> Result<u64, WireError> {
+        if let Some(&b) = self.buf.get(self.pos).filter(|b| **b < 0x80) {
+            self.pos += 1;
+            return Ok(u64::from(b));
+        }
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = *self.buf.get(self.pos).ok_or(WireError("truncated varint"))?;

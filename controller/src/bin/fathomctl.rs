@@ -4,6 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
+#[path = "fathomctl_cli/ops.rs"]
+mod ops;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use fathom_controller::te::{
@@ -15,6 +18,12 @@ use fathom_controller::te::{
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
+    /// fathomd's operator API (for the commands that talk to a running fathomd).
+    #[arg(long, global = true, env = "FATHOM_API", default_value = "http://127.0.0.1:9450")]
+    api: String,
+    /// Output format of every command.
+    #[arg(long, global = true, value_enum, default_value_t = Output::Table)]
+    output: Output,
 }
 
 #[derive(Subcommand, Debug)]
@@ -24,6 +33,15 @@ enum Cmd {
         #[command(subcommand)]
         cmd: TeCmd,
     },
+    #[command(flatten)]
+    Op(OpArgs),
+}
+
+/// A command for a running fathomd, with its output format.
+#[derive(Subcommand, Debug)]
+enum OpArgs {
+    #[command(flatten)]
+    Cmd(ops::OpCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -49,8 +67,6 @@ struct ReplayArgs {
     /// Write one JSON line of splits per step here.
     #[arg(long)]
     out: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Output::Table)]
-    output: Output,
     /// Recent matrices in the hedging scenario set.
     #[arg(long, default_value_t = 12)]
     history: usize,
@@ -80,12 +96,21 @@ enum Model {
 }
 
 fn main() -> anyhow::Result<()> {
-    match Cli::parse().cmd {
-        Cmd::Te { cmd: TeCmd::Replay(a) } => replay(a),
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Te { cmd: TeCmd::Replay(a) } => replay(a, cli.output),
+        Cmd::Op(OpArgs::Cmd(cmd)) => {
+            let out = match cli.output {
+                Output::Table => ops::Out::Table,
+                Output::Json => ops::Out::Json,
+            };
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(ops::run(&cli.api, out, cmd))
+        }
     }
 }
 
-fn replay(a: ReplayArgs) -> anyhow::Result<()> {
+fn replay(a: ReplayArgs, output: Output) -> anyhow::Result<()> {
     let inputs =
         ReplayInputs { topology: a.topology, tunnels: a.tunnels, matrices: a.matrices, opt: a.opt, limit: a.limit };
     let model = match a.model {
@@ -116,7 +141,7 @@ fn replay(a: ReplayArgs) -> anyhow::Result<()> {
     if let Some(mut w) = out {
         w.flush()?;
     }
-    match a.output {
+    match output {
         Output::Table => print_table(&report),
         Output::Json => println!("{}", report_json(&report)),
     }

@@ -47,6 +47,9 @@ pub struct Controller {
     written: BTreeMap<u64, Vec<PlanEntry>>,
     /// The last round's forecasts (for the operator view).
     pub last_forecasts: round::Forecasts,
+    /// Observed max utilization of recent rounds (newest last): outcomes are judged on the peak over a window
+    /// as long as the horizon, so a periodic burst is compared with a burst, not with a quiet phase.
+    recent_max: std::collections::VecDeque<f64>,
 }
 
 impl Controller {
@@ -63,6 +66,7 @@ impl Controller {
             watching: Vec::new(),
             written: BTreeMap::new(),
             last_forecasts: round::Forecasts::default(),
+            recent_max: std::collections::VecDeque::new(),
         }
     }
 
@@ -95,6 +99,11 @@ impl Controller {
     /// One control round at wall time `now_ms`.
     pub fn round(&mut self, snap: &IngestSnapshot, now_ms: i64) -> Vec<Effect> {
         self.model.observe(snap);
+        let window = self.horizon_rounds().max(self.cfg.control.judge_after_rounds as usize);
+        self.recent_max.push_back(self.observed_max());
+        while self.recent_max.len() > window {
+            self.recent_max.pop_front();
+        }
         let mut effects = Vec::new();
         effects.extend(self.judge());
         if let Some(e) = self.take_approved() {
@@ -126,7 +135,7 @@ impl Controller {
             explanation: draft.proposal.reason.clone(),
             predicted_max_before: draft.proposal.max_before,
             predicted_max_after: draft.proposal.max_after,
-            observed_max_before: self.observed_max(),
+            observed_max_before: self.windowed_max(),
             moved_share: draft.proposal.moved_share,
             hotspots: draft
                 .hotspots
@@ -231,10 +240,15 @@ impl Controller {
         }
     }
 
+    /// Peak of the observed max utilization over the judging window.
+    pub fn windowed_max(&self) -> f64 {
+        self.recent_max.iter().copied().fold(0.0, f64::max)
+    }
+
     /// Judges applied decisions; returns rollback writes for those that made things worse.
     fn judge(&mut self) -> Vec<Effect> {
         let now_round = self.model.round;
-        let observed = self.observed_max();
+        let observed = self.windowed_max();
         let after = self.cfg.control.judge_after_rounds as u64;
         let tol = self.cfg.control.rollback_tolerance;
         let mut effects = Vec::new();

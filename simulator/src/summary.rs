@@ -1,11 +1,11 @@
 //! The run summary `fathom-sim run` prints.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::Simulation;
 
 /// Results of a run.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
     pub scenario: String,
     pub seed: u64,
@@ -30,7 +30,7 @@ pub struct Summary {
 }
 
 /// Per-workload figures.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct JobSummary {
     pub name: String,
     pub kind: String,

@@ -23,6 +23,60 @@ enum Cmd {
     },
     /// Validate a configuration file and print the effective configuration.
     CheckConfig { file: PathBuf },
+    /// Run a realistic AI-fabric scenario under static ECMP and under Fathom (auto), side by side. Needs no
+    /// external service: the simulator runs in process.
+    Demo {
+        /// Scenario file (default: the built-in fathom-demo scenario).
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Simulated seconds (the live run takes about as long).
+        #[arg(long, default_value_t = 30.0)]
+        duration: f64,
+        /// Forecast model (`last` gives a reactive controller).
+        #[arg(long, default_value = "ensemble")]
+        forecaster: String,
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Output {
+    Table,
+    Json,
+}
+
+fn demo(scenario: Option<PathBuf>, duration: f64, forecaster: String, output: Output) -> Result<()> {
+    use std::io::Write;
+    let mut sc = match scenario {
+        Some(p) => fathom_sim::Scenario::from_file(&p).map_err(|e| anyhow!("{e}"))?,
+        None => fathom_sim::Scenario::from_toml(fathom_controller::daemon::demo::DEFAULT_SCENARIO)
+            .map_err(|e| anyhow!("{e}"))?,
+    };
+    anyhow::ensure!(duration > 0.0 && duration.is_finite(), "--duration must be a positive number of seconds");
+    sc.duration_s = duration;
+    let mut cfg = Config::default();
+    cfg.control.forecaster = forecaster.clone();
+    cfg.validate().map_err(|e| anyhow!("--forecaster: {e}"))?;
+    cfg.log.level = "warn".into();
+    init_logs(&cfg);
+    eprintln!(
+        "fathomd demo: {} for {duration:.0} simulated seconds, static ECMP first (fast), then Fathom live",
+        sc.name
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let report = rt.block_on(fathom_controller::daemon::demo::run(sc, &forecaster, |done, total| {
+        let pct = (done / total * 100.0).clamp(0.0, 100.0);
+        eprint!("\r[{:<40}] {pct:>3.0}% {done:.1}/{total:.0} s (Fathom live)", "#".repeat((pct / 2.5) as usize));
+        let _ = std::io::stderr().flush();
+    }));
+    eprintln!();
+    let report = report.map_err(|e| anyhow!("{e}"))?;
+    match output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Output::Table => print!("{}", report.table()),
+    }
+    Ok(())
 }
 
 fn init_logs(cfg: &Config) {
@@ -38,6 +92,7 @@ fn init_logs(cfg: &Config) {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
+        Cmd::Demo { scenario, duration, forecaster, output } => demo(scenario, duration, forecaster, output),
         Cmd::CheckConfig { file } => {
             let cfg = Config::from_file(&file).map_err(|e| anyhow!("{e}"))?;
             println!("{} is valid; effective configuration:\n", file.display());

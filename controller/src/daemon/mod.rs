@@ -7,6 +7,7 @@ mod brain_tests;
 pub mod config;
 pub mod decide;
 pub mod decision;
+pub mod demo;
 pub mod forecast;
 pub mod metrics;
 pub mod model;

@@ -382,11 +382,13 @@ impl Simulation {
                 let table = self.wcmp.get(n, p as usize);
                 let n_slots = table.map_or(self.slots, SlotTable::len);
                 let used_slot = |s: usize| used.iter().find(|u| u.0 as usize == s);
+                let members = self.group_nh.get(&(id, p)).filter(|m| !m.is_empty());
                 let name_of = |s: usize| -> String {
-                    match (table, used_slot(s).and_then(|u| u.2)) {
-                        (Some(t), _) => f.link(t.slots()[s]).src_if.clone(),
-                        (None, Some(l)) => f.link(l).src_if.clone(),
-                        (None, None) => String::new(),
+                    match (table, used_slot(s).and_then(|u| u.2), members) {
+                        (Some(t), _, _) => f.link(t.slots()[s]).src_if.clone(),
+                        (None, Some(l), _) => f.link(l).src_if.clone(),
+                        (None, None, Some(m)) => f.link(m[s % m.len()]).src_if.clone(),
+                        (None, None, None) => String::new(),
                     }
                 };
                 WcmpGroupTelemetry {

@@ -75,6 +75,8 @@ pub struct Simulation {
     slot_acc: BTreeMap<(u32, u32, u16), u32>,
     /// The next hop a slot counter's traffic last took (what telemetry reports for unprogrammed tables).
     slot_link: BTreeMap<u32, LinkId>,
+    /// ECMP members of each (switch, prefix) group seen by a flow, for reporting unprogrammed tables whole.
+    group_nh: BTreeMap<(u32, u32), Vec<LinkId>>,
     faults: Vec<Fault>,
     /// Highest fencing token a slot-table write carried.
     fence: u64,
@@ -149,6 +151,7 @@ impl Simulation {
             aft: BTreeMap::new(),
             slot_acc: BTreeMap::new(),
             slot_link: BTreeMap::new(),
+            group_nh: BTreeMap::new(),
             faults: Vec::new(),
             fence: 0,
             dirty: Dirty::default(),
@@ -494,6 +497,13 @@ impl Simulation {
         let now = self.now;
         let mut out = Vec::with_capacity(path.len() * 2);
         let p = prefix as u32;
+        for h in path.iter().filter(|h| h.slot != NO_SLOT && self.fabric.node(h.chooser).is_switch()) {
+            let key = (h.chooser.index() as u32, p);
+            if !self.group_nh.contains_key(&key) {
+                let nh = self.routes.next_hops(&self.fabric, h.chooser, prefix).to_vec();
+                self.group_nh.insert(key, nh);
+            }
+        }
         for (k, h) in path.iter().enumerate() {
             if k > 0 {
                 let sw = self.fabric.endpoints(h.link).0.index() as u32;
@@ -783,6 +793,7 @@ impl Simulation {
             }
         }
         self.routes.invalidate();
+        self.group_nh.clear();
         self.link_usable = self.fabric.link_ids().map(|l| self.fabric.usable(l)).collect();
         self.repath(None);
         self.recompute();

@@ -85,14 +85,17 @@ impl Instance {
         self.path_ok.len()
     }
     /// Flat indices of demand `d`'s paths.
+    #[inline]
     pub fn paths_of(&self, d: usize) -> Range<usize> {
         self.demand_start[d] as usize..self.demand_start[d + 1] as usize
     }
     /// Links of path `p` (flat index).
+    #[inline]
     pub fn path(&self, p: usize) -> &[u32] {
         &self.path_links[self.path_start[p] as usize..self.path_start[p + 1] as usize]
     }
     /// Whether every link of path `p` is usable.
+    #[inline]
     pub fn path_usable(&self, p: usize) -> bool {
         self.path_ok[p]
     }
@@ -196,6 +199,23 @@ impl Splits {
                     _ => 0.0,
                 };
             }
+        }
+        Splits { x }
+    }
+
+    /// Split over each demand's usable paths in proportion to their bottleneck (least usable) capacity, the
+    /// static weighted-cost split a fabric would use (equal over all paths when none is usable).
+    pub fn by_capacity(inst: &Instance) -> Self {
+        let mut x = vec![0.0; inst.path_count()];
+        for d in 0..inst.demand_count() {
+            let r = inst.paths_of(d);
+            let mut sum = 0.0;
+            for p in r.clone().filter(|&p| inst.path_usable(p)) {
+                x[p] = inst.path(p).iter().map(|&e| inst.usable_capacity(e as usize)).fold(f64::INFINITY, f64::min);
+                sum += x[p];
+            }
+            let n = r.len() as f64;
+            r.for_each(|p| x[p] = if sum > 0.0 { x[p] / sum } else { 1.0 / n });
         }
         Splits { x }
     }

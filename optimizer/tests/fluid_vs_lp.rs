@@ -13,6 +13,12 @@ fn check(inst: &Instance, scenarios: &[Scenario], label: &str) -> f64 {
     let exact = inst.objective(scenarios, &fl.splits);
     assert!((exact - fl.objective).abs() <= 1e-9 * exact, "{label}: reported objective is not the exact one");
     assert!(fl.objective >= lp.objective * (1.0 - 1e-6), "{label}: fluid {} below LP {}", fl.objective, lp.objective);
+    assert!(
+        fl.lower_bound <= lp.objective * (1.0 + 1e-9),
+        "{label}: lower bound {} above LP {}",
+        fl.lower_bound,
+        lp.objective
+    );
     let ratio = fl.objective / lp.objective;
     eprintln!("{label}: lp {:.5} fluid {:.5} ratio {ratio:.5} sweeps {}", lp.objective, fl.objective, fl.sweeps);
     assert!(ratio <= GAP, "{label}: fluid {} vs LP {} (ratio {ratio})", fl.objective, lp.objective);

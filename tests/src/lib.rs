@@ -25,14 +25,91 @@ pub fn sim_binary() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("FATHOM_SIM_BIN") {
         return Ok(PathBuf::from(p));
     }
+    binary("fathom-sim")
+}
+
+/// A workspace binary of the current build profile (`target/<profile>/NAME`).
+pub fn binary(name: &str) -> Result<PathBuf> {
     let exe = std::env::current_exe()?;
-    // target/<profile>/deps/<test>-<hash> -> target/<profile>/fathom-sim
+    // target/<profile>/deps/<test>-<hash> -> target/<profile>/<name>
     let profile_dir = exe.parent().and_then(Path::parent).context("test executable has no target/<profile> dir")?;
-    let bin = profile_dir.join(format!("fathom-sim{}", std::env::consts::EXE_SUFFIX));
+    let bin = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if !bin.exists() {
-        bail!("{} not found: build it first with `cargo build -p fathom-sim` (scripts/test.sh does)", bin.display());
+        bail!(
+            "{} not found: build it first with `cargo build --workspace --all-targets` (scripts/test.sh does)",
+            bin.display()
+        );
     }
     Ok(bin)
+}
+
+/// A running `fathomd run --config FILE`; killed (by its pid, via the child handle) when dropped.
+#[derive(Debug)]
+pub struct FathomdProcess {
+    child: Child,
+    pub api: SocketAddr,
+    pub metrics: SocketAddr,
+    dir: PathBuf,
+}
+
+impl FathomdProcess {
+    /// Starts fathomd with `config` (TOML) plus `[api]`/`[metrics]` on free ports; waits until the API listens.
+    pub fn start(config: &str) -> Result<FathomdProcess> {
+        let (api, metrics) = (free_addr()?, free_addr()?);
+        let dir = std::env::temp_dir().join(format!("fathomd-e2e-{}-{}", std::process::id(), api.port()));
+        std::fs::create_dir_all(&dir)?;
+        let cfg = dir.join("fathomd.toml");
+        let audit = dir.join("audit.jsonl");
+        std::fs::write(
+            &cfg,
+            format!(
+                "{config}\n[api]\nlisten = \"{api}\"\n[metrics]\nlisten = \"{metrics}\"\n[audit]\npath = \"{}\"\n",
+                audit.display()
+            ),
+        )?;
+        let log = File::create(dir.join("fathomd.log"))?;
+        let child = Command::new(binary("fathomd")?)
+            .args(["run", "--config"])
+            .arg(&cfg)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("spawning fathomd")?;
+        let mut p = FathomdProcess { child, api, metrics, dir };
+        let start = Instant::now();
+        while TcpStream::connect_timeout(&api, Duration::from_millis(200)).is_err() {
+            if let Some(status) = p.child.try_wait()? {
+                bail!("fathomd exited early ({status}); log:\n{}", p.log_text());
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                bail!("fathomd did not listen within 30 s; log:\n{}", p.log_text());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(p)
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(self.dir.join("fathomd.log")).unwrap_or_default()
+    }
+
+    /// The audit file's lines (one JSON decision record per change of a decision).
+    pub fn audit_lines(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.dir.join("audit.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+}
+
+impl Drop for FathomdProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 fn free_addr() -> Result<SocketAddr> {

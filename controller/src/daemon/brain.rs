@@ -257,7 +257,9 @@ impl Controller {
             let rounds = now_round.saturating_sub(w.applied_round);
             let Some(mut d) = self.log.get(w.decision).cloned() else { continue };
             if rounds == 1 || rounds == after {
-                let worse = observed > d.observed_max_before + tol && rounds == after;
+                // Worse: the fabric is congested after the change and more than before it.
+                let thr = self.cfg.control.hotspot_threshold;
+                let worse = rounds == after && observed > d.observed_max_before + tol && observed > thr;
                 d.outcomes.push(OutcomeRecord {
                     after_rounds: rounds as u32,
                     observed_max_utilization: observed,

@@ -104,9 +104,16 @@ pub fn propose(p: &Problem, cfg: &DecideConfig) -> Proposal {
     let mut util = before.clone();
     let mut moved = 0.0;
     let mut moves: Vec<Move> = Vec::new();
+    // Links no move can relieve (e.g. two fat flows hashed into one slot): skipped, so the rest still improve.
+    let mut stuck = vec![false; p.links.len()];
     while moves.len() < cfg.max_moves {
-        let (hot, hot_u) = max_of(&util);
-        if !hot_u.is_finite() {
+        let (hot, hot_u) = util
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|(e, _)| !stuck[*e])
+            .fold((0, f64::NEG_INFINITY), |a, (i, x)| if x > a.1 { (i, x) } else { a });
+        if !hot_u.is_finite() || hot_u <= 0.0 {
             break;
         }
         // Heaviest movable slot on the hot link first.
@@ -135,7 +142,10 @@ pub fn propose(p: &Problem, cfg: &DecideConfig) -> Proposal {
                 break;
             }
         }
-        let Some((i, o, _)) = best else { break };
+        let Some((i, o, _)) = best else {
+            stuck[hot] = true;
+            continue;
+        };
         let s = &p.slots[i];
         let from = assign[i];
         assign[i] = o;

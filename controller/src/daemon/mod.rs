@@ -11,6 +11,7 @@ pub mod demo;
 pub mod forecast;
 pub mod metrics;
 pub mod model;
+pub mod offline;
 pub mod round;
 pub mod run;
 #[cfg(test)]

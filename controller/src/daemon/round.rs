@@ -56,7 +56,9 @@ pub fn problem(model: &Model, fc: &Forecasts) -> Problem {
         *link_idx.entry(name.to_string()).or_insert_with(|| {
             let l = model.links.get(name);
             let cap = l.map_or(0.0, |l| l.capacity_bps).max(1.0);
-            let util = fc.links.get(name).map_or(0.0, |o| o.hedged);
+            // The load measured now; the managed slots' current loads come off below, leaving the traffic no
+            // plan can move. (A link's own history would count slots that have since moved away.)
+            let util = fc.links.get(name).map_or(0.0, |o| o.now);
             p.links.push(LinkIn {
                 name: name.to_string(),
                 capacity_bps: cap,
@@ -108,11 +110,13 @@ pub fn problem(model: &Model, fc: &Forecasts) -> Problem {
             p.slots.push(SlotIn { group: g, slot: *slot, load_bps: load, current: cur });
         }
     }
-    // Background: the forecast link load minus the managed slots currently on it.
+    // Background: the link load now minus the managed slots' loads now.
     let mut managed = vec![0.0; p.links.len()];
     for s in &p.slots {
-        for &e in &p.groups[s.group].options[s.current].1 {
-            managed[e] += s.load_bps;
+        let g = &p.groups[s.group];
+        let now = fc.slots.get(&(g.switch.clone(), g.prefix.clone(), s.slot)).map_or(0.0, |o| o.now);
+        for &e in &g.options[s.current].1 {
+            managed[e] += now;
         }
     }
     for (l, m) in p.links.iter_mut().zip(managed) {

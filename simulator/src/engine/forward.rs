@@ -6,11 +6,12 @@ use fathom_topology::{Fabric, LinkId, NodeId, PrefixId, WcmpState};
 use super::state::{FiveTuple, Hop, NO_SLOT};
 use crate::rng::fmix64;
 
-/// The switch hash of a 5-tuple under a device seed.
+/// The switch hash of a 5-tuple under a device seed: the fields are folded in one at a time, each followed by a
+/// full 64-bit finalizer, so no combination of fields can cancel out (as XOR-ing independently hashed fields can).
 pub fn flow_hash(t: &FiveTuple, seed: u64) -> u64 {
     let ips = ((t.src_ip as u64) << 32) | t.dst_ip as u64;
     let ports = ((t.src_port as u64) << 24) | ((t.dst_port as u64) << 8) | t.protocol as u64;
-    fmix64(seed ^ fmix64(ips) ^ fmix64(ports.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+    fmix64(fmix64(seed ^ ips).wrapping_add(ports.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
 }
 
 /// Per-prefix next hops of every switch (compact), computed lazily and dropped on topology change.

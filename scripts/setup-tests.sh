@@ -2,6 +2,7 @@
 # Installs what the test suite needs, and only what is missing (safe to run again):
 #   - protobuf-compiler + libprotobuf-dev (protoc and the well-known .proto includes, for crates that need them;
 #     fathom-proto itself compiles with protox and needs neither),
+#   - prometheus (its promtool checks fathomd's metrics exposition),
 #   - python3 + pip, and pygnmi (the third-party gNMI client of the end-to-end tests).
 # Set FATHOM_PYTHON to use another interpreter than `python3`.
 set -euo pipefail
@@ -10,6 +11,7 @@ PYTHON=${FATHOM_PYTHON:-python3}
 missing=()
 command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
 [ -f /usr/include/google/protobuf/descriptor.proto ] || missing+=(libprotobuf-dev)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v "$PYTHON" >/dev/null 2>&1 || missing+=(python3)
 "$PYTHON" -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 

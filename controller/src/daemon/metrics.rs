@@ -30,6 +30,10 @@ impl Counter {
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
+    /// Mirrors a cumulative total kept elsewhere (never goes down).
+    pub fn set_total(&self, v: u64) {
+        self.0.fetch_max(v, Ordering::Relaxed);
+    }
 }
 
 /// A histogram with fixed upper bounds (seconds).
@@ -175,7 +179,7 @@ impl Metrics {
         );
         counter(
             &mut o,
-            "fathom_ingest_counter_resets_total",
+            "fathom_ingest_resets_total",
             "Counter resets detected (not read as traffic).",
             self.ingest_counter_resets.get(),
         );

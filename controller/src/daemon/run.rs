@@ -130,6 +130,11 @@ pub async fn run(
                     ctl.applied(decision, res.map(|r| r.changed_slots), previous);
                 }
                 observe_metrics(&metrics, &ctl, &snap);
+                let im = ingest.metrics();
+                metrics.ingest_updates.set_total(im.updates);
+                metrics.ingest_coalesced.set_total(im.coalesced_updates);
+                metrics.ingest_out_of_order.set_total(snap.stats.out_of_order + snap.stats.duplicates);
+                metrics.ingest_counter_resets.set_total(snap.stats.resets);
                 for d in ctl.log.items.iter().filter(|d| d.id > last_published) {
                     metrics.decision(d.state.as_str());
                     let _ = dec_tx.send(d.clone());
@@ -150,7 +155,6 @@ pub async fn run(
 
 fn observe_metrics(m: &Metrics, ctl: &Controller, snap: &fathom_ingest::IngestSnapshot) {
     m.rounds.add(1);
-    m.ingest_updates.add(0);
     m.stale_sources.set(snap.sources.iter().filter(|s| s.stale).count() as f64);
     m.stale_links.set(ctl.model.stale_links() as f64);
     m.observed_mlu.set(ctl.observed_max());

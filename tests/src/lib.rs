@@ -133,7 +133,11 @@ impl SimProcess {
 
     /// As [`SimProcess::start`], with extra `serve` arguments (e.g. `--speed 5`).
     pub fn start_args(scenario: &str, extra: &[&str]) -> Result<SimProcess> {
-        let (gnmi, control) = (free_addr()?, free_addr()?);
+        Self::start_on(scenario, free_addr()?, free_addr()?, extra)
+    }
+
+    /// Starts on given addresses (e.g. to restart a simulator where clients expect it).
+    pub fn start_on(scenario: &str, gnmi: SocketAddr, control: SocketAddr, extra: &[&str]) -> Result<SimProcess> {
         let log = std::env::temp_dir().join(format!("fathom-e2e-{}-{}.log", std::process::id(), gnmi.port()));
         let out = File::create(&log)?;
         let child = Command::new(sim_binary()?)

@@ -33,7 +33,10 @@ pub struct GroupIn {
 pub struct SlotIn {
     pub group: usize,
     pub slot: u32,
+    /// Hedged forecast load, bit/s (what the plan places).
     pub load_bps: f64,
+    /// Load measured now, bit/s (what is on the link now).
+    pub now_bps: f64,
     pub current: usize,
 }
 
@@ -106,20 +109,32 @@ pub fn propose(p: &Problem, cfg: &DecideConfig) -> Proposal {
     let mut moves: Vec<Move> = Vec::new();
     // Links no move can relieve (e.g. two fat flows hashed into one slot): skipped, so the rest still improve.
     let mut stuck = vec![false; p.links.len()];
+    let mut heap: std::collections::BinaryHeap<(u64, std::cmp::Reverse<usize>)> =
+        util.iter().enumerate().map(|(e, u)| (u.max(0.0).to_bits(), std::cmp::Reverse(e))).collect();
+    // Loaded slots currently on each link, kept up to date as slots move.
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); p.links.len()];
+    for (i, sl) in p.slots.iter().enumerate().filter(|(_, sl)| sl.load_bps > 0.0) {
+        for &e in &p.groups[sl.group].options[assign[i]].1 {
+            users[e].push(i);
+        }
+    }
     while moves.len() < cfg.max_moves {
-        let (hot, hot_u) = util
-            .iter()
-            .copied()
-            .enumerate()
-            .filter(|(e, _)| !stuck[*e])
-            .fold((0, f64::NEG_INFINITY), |a, (i, x)| if x > a.1 { (i, x) } else { a });
-        if !hot_u.is_finite() || hot_u <= 0.0 {
+        // The most utilized link not known to be stuck (a max-heap with lazy invalidation; ties: lowest index).
+        let mut found = None;
+        while let Some(&(k, std::cmp::Reverse(e))) = heap.peek() {
+            if stuck[e] || util[e].max(0.0).to_bits() != k {
+                heap.pop();
+                continue;
+            }
+            found = Some((e, util[e]));
+            break;
+        }
+        let Some((hot, hot_u)) = found else { break };
+        if hot_u <= 0.0 {
             break;
         }
         // Heaviest movable slot on the hot link first.
-        let mut on_hot: Vec<usize> = (0..p.slots.len())
-            .filter(|&i| p.groups[p.slots[i].group].options[assign[i]].1.contains(&hot) && p.slots[i].load_bps > 0.0)
-            .collect();
+        let mut on_hot: Vec<usize> = users[hot].clone();
         on_hot.sort_by(|&a, &b| p.slots[b].load_bps.total_cmp(&p.slots[a].load_bps).then(a.cmp(&b)));
         let mut best: Option<(usize, usize, f64)> = None;
         for &i in &on_hot {
@@ -149,19 +164,31 @@ pub fn propose(p: &Problem, cfg: &DecideConfig) -> Proposal {
         let s = &p.slots[i];
         let from = assign[i];
         assign[i] = o;
-        let new_util = utilization(p, &assign);
+        let before_hot = util[hot];
+        // Only the links of the two options change.
+        for &e in &p.groups[s.group].options[from].1 {
+            util[e] -= s.load_bps / p.links[e].capacity_bps;
+            users[e].retain(|&x| x != i);
+            heap.push((util[e].max(0.0).to_bits(), std::cmp::Reverse(e)));
+        }
+        for &e in &p.groups[s.group].options[o].1 {
+            util[e] += s.load_bps / p.links[e].capacity_bps;
+            users[e].push(i);
+            heap.push((util[e].max(0.0).to_bits(), std::cmp::Reverse(e)));
+        }
         moves.push(Move {
             slot: i,
             from,
             to: o,
             load_bps: s.load_bps,
             relieves: p.links[hot].name.clone(),
-            before: util[hot],
-            after: new_util[hot],
+            before: before_hot,
+            after: util[hot],
         });
         moved += s.load_bps;
-        util = new_util;
     }
+    // Re-derive exactly (the incremental updates accumulate rounding).
+    let util = utilization(p, &assign);
     let (_, max_after) = max_of(&util);
     let relieved = before.iter().zip(&util).any(|(b, a)| *b > cfg.hotspot_threshold && *a <= cfg.hotspot_threshold);
     let gain = max_before - max_after;
@@ -220,7 +247,9 @@ mod tests {
         }
         let options = (0..spines).map(|i| (format!("Ethernet{}", i + 1), vec![i, spines + i])).collect();
         let groups = vec![GroupIn { switch: "leaf1".into(), prefix: "10.0.2.0/24".into(), options }];
-        let slots = (0..8).map(|k| SlotIn { group: 0, slot: k, load_bps: 200e9, current: (k % 2) as usize }).collect();
+        let slots = (0..8)
+            .map(|k| SlotIn { group: 0, slot: k, load_bps: 200e9, now_bps: 200e9, current: (k % 2) as usize })
+            .collect();
         Problem { links, groups, slots }
     }
 

@@ -120,12 +120,17 @@ impl Model {
             if v.is_finite() {
                 st.bps = v;
             }
-            push(&mut st.history, v);
+            // Most slots never carry traffic: they keep no history until they do (memory at fabric scale).
+            if !st.history.is_empty() || v > 0.0 {
+                push(&mut st.history, v);
+            }
         }
         for (k, st) in self.slots.iter_mut() {
             if !seen_slots.contains(k) {
                 st.stale = true;
-                push(&mut st.history, f64::NAN);
+                if !st.history.is_empty() {
+                    push(&mut st.history, f64::NAN);
+                }
             }
         }
         for d in &snap.demands {
@@ -229,7 +234,10 @@ mod tests {
         assert!(l.stale && !m.usable("leaf1:Ethernet1"));
         assert_eq!(l.utilization, 0.7, "the last fresh value is kept for display");
         assert!(l.history[1].is_nan(), "a stale round is a missing sample, not an idle one");
-        assert!(m.slots[&("leaf1".to_string(), "10.0.2.0/24".to_string(), 3)].history[1].is_nan());
+        assert!(
+            m.slots[&("leaf1".to_string(), "10.0.2.0/24".to_string(), 3)].history[1].is_nan(),
+            "a slot with traffic keeps a history"
+        );
         assert_eq!(l.peer, "spine1:Ethernet1");
     }
 

@@ -14,7 +14,8 @@ use fathom_southbound::{SouthboundError, TableSpec};
 use super::brain::{Controller, Effect};
 use super::config::Config;
 
-fn batches(t: &TelemetrySnapshot) -> Vec<Batch> {
+/// The typed updates gNMI ingest would produce from a simulator telemetry snapshot, one batch per switch.
+pub fn batches(t: &TelemetrySnapshot) -> Vec<Batch> {
     t.switches
         .iter()
         .filter(|s| s.up)

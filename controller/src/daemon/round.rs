@@ -101,22 +101,21 @@ pub fn problem(model: &Model, fc: &Forecasts) -> Problem {
             .collect();
         let g = p.groups.len();
         p.groups.push(GroupIn { switch: sw.to_string(), prefix: pre.to_string(), options });
-        for ((s_sw, s_pre, slot), s) in
-            model.slots.range((sw.to_string(), pre.to_string(), 0)..=(sw.to_string(), pre.to_string(), u32::MAX))
-        {
-            debug_assert!(s_sw == sw && s_pre == pre);
-            let Some(cur) = p.groups[g].options.iter().position(|o| o.0 == s.next_hop) else { continue };
-            let load = fc.slots.get(&(sw.to_string(), pre.to_string(), *slot)).map_or(0.0, |o| o.hedged);
-            p.slots.push(SlotIn { group: g, slot: *slot, load_bps: load, current: cur });
+        // Only slots carrying traffic (those with a forecast) matter to the plan; idle slots keep their next hop.
+        let range = (sw.to_string(), pre.to_string(), 0)..=(sw.to_string(), pre.to_string(), u32::MAX);
+        for (key, o) in fc.slots.range(range) {
+            let Some(s) = model.slots.get(key) else { continue };
+            let Some(cur) = p.groups[g].options.iter().position(|opt| opt.0 == s.next_hop) else { continue };
+            if o.hedged > 0.0 || o.now > 0.0 {
+                p.slots.push(SlotIn { group: g, slot: key.2, load_bps: o.hedged, now_bps: o.now, current: cur });
+            }
         }
     }
     // Background: the link load now minus the managed slots' loads now.
     let mut managed = vec![0.0; p.links.len()];
     for s in &p.slots {
-        let g = &p.groups[s.group];
-        let now = fc.slots.get(&(g.switch.clone(), g.prefix.clone(), s.slot)).map_or(0.0, |o| o.now);
-        for &e in &g.options[s.current].1 {
-            managed[e] += now;
+        for &e in &p.groups[s.group].options[s.current].1 {
+            managed[e] += s.now_bps;
         }
     }
     for (l, m) in p.links.iter_mut().zip(managed) {

@@ -9,6 +9,7 @@ pub mod decide;
 pub mod decision;
 pub mod demo;
 pub mod forecast;
+pub mod lldp;
 pub mod metrics;
 pub mod model;
 pub mod offline;

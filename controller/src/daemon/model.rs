@@ -60,6 +60,9 @@ pub struct Model {
     pub demands: BTreeMap<(String, String), DemandState>,
     /// Switch names seen as targets.
     pub switches: Vec<String>,
+    /// The fabric graph built from LLDP (see [`super::lldp`]); rebuilt when the neighbor table changes.
+    pub fabric: Option<fathom_topology::Fabric>,
+    neighbor_sig: u64,
     pub stale_sources: Vec<String>,
 }
 
@@ -68,6 +71,15 @@ fn push(h: &mut VecDeque<f64>, v: f64) {
         h.pop_front();
     }
     h.push_back(v);
+}
+
+fn neighbor_signature(snap: &IngestSnapshot) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for n in snap.neighbors.iter().filter(|n| !n.stale) {
+        (&n.switch, &n.interface, &n.system_name, &n.port_id).hash(&mut h);
+    }
+    h.finish()
 }
 
 impl Model {
@@ -145,6 +157,11 @@ impl Model {
         switches.sort();
         switches.dedup();
         self.switches = switches;
+        let sig = neighbor_signature(snap);
+        if sig != self.neighbor_sig || self.fabric.is_none() {
+            self.neighbor_sig = sig;
+            self.fabric = super::lldp::fabric(&snap.neighbors, &snap.interfaces).ok();
+        }
         self.stale_sources = snap.sources.iter().filter(|s| s.stale).map(|s| s.name.clone()).collect();
     }
 

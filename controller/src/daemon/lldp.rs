@@ -1,0 +1,110 @@
+//! The fabric graph (fathom-topology, petgraph) built from LLDP neighbor telemetry: switches are the telemetry
+//! targets, links join two targets that see each other, hosts are neighbors that are not targets (attached to the
+//! switch that sees them, which is then a leaf), and each leaf owns the /24 of its hosts' addresses (their LLDP
+//! chassis ids). Pure.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+
+use fathom_ingest::{InterfaceView, NeighborView};
+use fathom_topology::{Fabric, Prefix, Role};
+
+fn role_of(name: &str, has_hosts: bool) -> Role {
+    if has_hosts || name.starts_with("leaf") {
+        Role::Leaf
+    } else if name.starts_with("core") || name.starts_with("super") {
+        Role::SuperSpine
+    } else {
+        Role::Spine
+    }
+}
+
+/// Builds the fabric, or explains why the neighbor table cannot make one.
+pub fn fabric(neighbors: &[NeighborView], interfaces: &[InterfaceView]) -> Result<Fabric, String> {
+    let targets: BTreeSet<&str> = interfaces.iter().map(|i| i.switch.as_str()).collect();
+    let speed: BTreeMap<(&str, &str), f64> = interfaces
+        .iter()
+        .filter_map(|i| i.speed_bps.map(|s| ((i.switch.as_str(), i.interface.as_str()), s as f64)))
+        .collect();
+    let hosts_of: BTreeMap<&str, Vec<&NeighborView>> =
+        neighbors.iter().filter(|n| !targets.contains(n.system_name.as_str())).fold(BTreeMap::new(), |mut m, n| {
+            m.entry(n.switch.as_str()).or_insert_with(Vec::new).push(n);
+            m
+        });
+    let mut f = Fabric::new();
+    for (i, &t) in targets.iter().enumerate() {
+        let role = role_of(t, hosts_of.contains_key(t));
+        f.add_switch(t, role, 64_512 + i as u32, Ipv4Addr::from(0x0afe_0000 + i as u32)).map_err(|e| e.to_string())?;
+    }
+    let mut done = BTreeSet::new();
+    for n in neighbors.iter().filter(|n| targets.contains(n.system_name.as_str())) {
+        let key = if (n.switch.as_str(), n.interface.as_str()) < (n.system_name.as_str(), n.port_id.as_str()) {
+            (n.switch.clone(), n.interface.clone(), n.system_name.clone(), n.port_id.clone())
+        } else {
+            (n.system_name.clone(), n.port_id.clone(), n.switch.clone(), n.interface.clone())
+        };
+        if !done.insert(key) {
+            continue;
+        }
+        let a = f.find(&n.switch).map_err(|e| e.to_string())?;
+        let b = f.find(&n.system_name).map_err(|e| e.to_string())?;
+        let cap = speed.get(&(n.switch.as_str(), n.interface.as_str())).copied().unwrap_or(0.0);
+        if cap > 0.0 {
+            f.connect(a, &n.interface, b, &n.port_id, cap).map_err(|e| format!("{}:{}: {e}", n.switch, n.interface))?;
+        }
+    }
+    for (sw, hosts) in hosts_of {
+        let leaf = f.find(sw).map_err(|e| e.to_string())?;
+        let mut prefix = None;
+        for h in hosts {
+            let Ok(ip) = h.neighbor_id.parse::<Ipv4Addr>() else { continue };
+            prefix.get_or_insert(Prefix::new(ip, 24).map_err(|e| e.to_string())?);
+            if f.find(&h.system_name).is_ok() {
+                continue;
+            }
+            let host = f.add_host(&h.system_name, leaf, ip).map_err(|e| e.to_string())?;
+            let cap = speed.get(&(h.switch.as_str(), h.interface.as_str())).copied().unwrap_or(0.0);
+            if cap > 0.0 {
+                f.connect(leaf, &h.interface, host, &h.port_id, cap)
+                    .map_err(|e| format!("{}:{}: {e}", h.switch, h.interface))?;
+            }
+        }
+        if let Some(p) = prefix {
+            f.add_prefix(leaf, p).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_simulated_leaf_spine_round_trips_through_lldp() {
+        let sc = fathom_sim::Scenario::from_toml(
+            "duration_s = 1.0\n[topology]\nkind = \"leaf-spine\"\nleaves = 4\nspines = 2\nhosts_per_leaf = 3\n",
+        )
+        .unwrap();
+        let sim = fathom_sim::Simulation::new(&sc).unwrap();
+        let mut eng = fathom_ingest::RateEngine::new(fathom_ingest::EngineConfig {
+            sample_interval_ns: 100_000_000,
+            stale_after_intervals: 5,
+            max_counter_rate: 1e13,
+        });
+        eng.handle(&fathom_ingest::IngestEvent::Telemetry(crate::daemon::offline::batches(&sim.telemetry())), 0);
+        let snap = eng.snapshot(0);
+        let f = fabric(&snap.neighbors, &snap.interfaces).unwrap();
+        let truth = sim.fabric();
+        assert_eq!(f.switches().count(), truth.switches().count());
+        assert_eq!(f.hosts().count(), truth.hosts().count());
+        assert_eq!(f.link_count(), truth.link_count());
+        assert_eq!(f.prefixes().len(), 4);
+        for p in truth.prefixes() {
+            let leaf = &truth.node(p.leaf).name;
+            let q = f.find_prefix(&p.prefix).unwrap();
+            assert_eq!(&f.node(f.prefixes()[q].leaf).name, leaf);
+        }
+        assert_eq!(f.with_role(Role::Spine).count(), 2);
+    }
+}

@@ -107,13 +107,7 @@ fn main() -> Result<()> {
             init_logs(&cfg);
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
             rt.block_on(async move {
-                let shutdown = async {
-                    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-                    tokio::select! {
-                        _ = tokio::signal::ctrl_c() => {}
-                        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
-                    }
-                };
+                let shutdown = fathom_sim::server::shutdown_signal();
                 fathom_controller::daemon::run::run(cfg, shutdown, None).await.map_err(|e| anyhow!("{e}"))
             })
         }

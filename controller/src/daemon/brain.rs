@@ -3,8 +3,6 @@
 //! per-round budget (enforced by the decision step), approval of pending plans, and rollback of a change whose
 //! observed outcome is worse than the state before it.
 
-use std::collections::BTreeMap;
-
 use fathom_ingest::IngestSnapshot;
 use fathom_southbound::{Plan, PlanEntry, SouthboundError, TableSpec};
 
@@ -43,8 +41,6 @@ pub struct Controller {
     /// Pending decision (advise mode) and its plan; approved when `approved_by` is set.
     pending: Option<(u64, Vec<PlanEntry>)>,
     watching: Vec<Watch>,
-    /// Plans written, by decision, for rollback bookkeeping.
-    written: BTreeMap<u64, Vec<PlanEntry>>,
     /// The last round's forecasts (for the operator view).
     pub last_forecasts: round::Forecasts,
     /// Observed max utilization of recent rounds (newest last): outcomes are judged on the peak over a window
@@ -64,7 +60,6 @@ impl Controller {
             next_id: 1,
             pending: None,
             watching: Vec::new(),
-            written: BTreeMap::new(),
             last_forecasts: round::Forecasts::default(),
             recent_max: std::collections::VecDeque::new(),
         }
@@ -173,7 +168,6 @@ impl Controller {
     }
 
     fn effect(&mut self, id: u64, entries: Vec<PlanEntry>) -> Effect {
-        self.written.insert(id, entries.clone());
         Effect::Apply { decision: id, plan: Plan { id, token: self.epoch, entries } }
     }
 

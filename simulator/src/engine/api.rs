@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use fathom_topology::{LinkId, NodeId, NodeKind, Prefix, PrefixId, SlotTable};
 
-use super::state::{Class, CounterSnapshot, NO_SLOT};
+use super::state::{Class, CounterSnapshot};
 use super::Simulation;
 use crate::control::{
     DemandTruth, Fault, FlowTruth, GroundTruth, LinkTruth, SlotSpec, SlotTableView, SlotUpdate, TargetInfo,
@@ -472,10 +472,5 @@ impl Simulation {
             .collect();
         flows.sort_by_key(|x| x.id);
         GroundTruth { sim_time_ns: self.now, links, demands, flows }
-    }
-
-    /// Whether a hop's slot was chosen by a table (for tests).
-    pub fn hop_has_slot(slot: u16) -> bool {
-        slot != NO_SLOT
     }
 }

@@ -38,6 +38,20 @@ enum Cmd {
         #[arg(long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// Run a scenario offline (deterministic, faster than real time) under static ECMP, a reactive controller
+    /// (forecast = last observed value) and Fathom as configured, side by side: for tuning and what-if studies.
+    Compare {
+        /// Scenario file (TOML, see simulator/SCENARIOS.md).
+        scenario: PathBuf,
+        /// Configuration whose `[control]` and `[telemetry]` sections are used (defaults when omitted).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Override the scenario's duration, simulated seconds.
+        #[arg(long)]
+        duration: Option<f64>,
+        #[arg(long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +93,28 @@ fn demo(scenario: Option<PathBuf>, duration: f64, forecaster: String, output: Ou
     Ok(())
 }
 
+fn compare(scenario: PathBuf, config: Option<PathBuf>, duration: Option<f64>, output: Output) -> Result<()> {
+    let mut sc = fathom_sim::Scenario::from_file(&scenario).map_err(|e| anyhow!("{e}"))?;
+    if let Some(d) = duration {
+        anyhow::ensure!(d > 0.0 && d.is_finite(), "--duration must be a positive number of seconds");
+        sc.duration_s = d;
+    }
+    let cfg = match config {
+        Some(p) => Config::from_file(&p).map_err(|e| anyhow!("{e}"))?,
+        None => Config::default(),
+    };
+    let started = std::time::Instant::now();
+    let report = fathom_controller::daemon::offline::compare(&sc, &cfg, |arm| {
+        eprintln!("[{:>6.1} s] {arm}: done", started.elapsed().as_secs_f64());
+    })
+    .map_err(|e| anyhow!("{e}"))?;
+    match output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Output::Table => print!("{}", report.table()),
+    }
+    Ok(())
+}
+
 fn init_logs(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log.level).unwrap_or_else(|_| "info".into());
     let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
@@ -93,6 +129,7 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::Demo { scenario, duration, forecaster, output } => demo(scenario, duration, forecaster, output),
+        Cmd::Compare { scenario, config, duration, output } => compare(scenario, config, duration, output),
         Cmd::CheckConfig { file } => {
             let cfg = Config::from_file(&file).map_err(|e| anyhow!("{e}"))?;
             println!("{} is valid; effective configuration:\n", file.display());

@@ -75,6 +75,8 @@ pub fn decision_to_pb(d: &Decision) -> pb::Decision {
                 relieves: c.relieves.clone(),
                 predicted_before: c.predicted_before,
                 predicted_after: c.predicted_after,
+                observed_before: c.observed_before,
+                lead_time_ms: c.lead_time_ms,
             })
             .collect(),
         outcomes: d

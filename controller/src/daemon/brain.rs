@@ -8,8 +8,8 @@ use fathom_southbound::{Plan, PlanEntry, SouthboundError, TableSpec};
 
 use super::config::{Config, Mode};
 use super::decide::DecideConfig;
-use super::decision::{ChangeRecord, Decision, HotspotRecord, Log, OutcomeRecord, State};
-use super::forecast::{outlook, Model as ForecastModel};
+use super::decision::{Decision, HotspotRecord, Log, OutcomeRecord, State};
+use super::forecast::Model as ForecastModel;
 use super::model::Model;
 use super::round;
 
@@ -69,6 +69,10 @@ impl Controller {
         (self.cfg.control.horizon_ms / self.cfg.control.interval_ms).max(1) as usize
     }
 
+    fn envelope_rounds(&self) -> usize {
+        (self.cfg.control.envelope_ms / self.cfg.control.interval_ms) as usize
+    }
+
     /// Max utilization over usable switch-to-switch links observed this round.
     pub fn observed_max(&self) -> f64 {
         self.model
@@ -104,8 +108,9 @@ impl Controller {
         if let Some(e) = self.take_approved() {
             effects.push(e);
         }
-        let fc = round::forecast(&self.model, &self.forecaster, self.horizon_rounds());
-        let draft = round::draft(&self.model, &fc, &self.decide_cfg());
+        let fc = round::forecast(&self.model, &self.forecaster, self.horizon_rounds(), self.envelope_rounds());
+        let envelope = self.envelope_rounds().max(self.horizon_rounds());
+        let draft = round::draft(&self.model, &fc, &self.decide_cfg(), envelope, self.cfg.control.interval_ms);
         self.last_forecasts = fc;
         if draft.entries.is_empty() {
             return effects;
@@ -117,7 +122,8 @@ impl Controller {
             Mode::Advise => State::Pending,
             Mode::Auto => State::Applying,
         };
-        let lead = self.lead_time_ms(&draft.changes.iter().map(|c| c.4.clone()).collect::<Vec<_>>());
+        let lead = draft.changes.iter().map(|c| c.lead_time_ms).fold(f64::INFINITY, f64::min);
+        let lead = if lead.is_finite() { lead } else { 0.0 };
         let d = Decision {
             id,
             at_ms: now_ms,
@@ -137,19 +143,7 @@ impl Controller {
                 .iter()
                 .map(|h| HotspotRecord { link: h.0.clone(), utilization: h.1, forecast: h.2 })
                 .collect(),
-            changes: draft
-                .changes
-                .iter()
-                .map(|c| ChangeRecord {
-                    device: c.0.clone(),
-                    prefix: c.1.clone(),
-                    slots_moved: c.2,
-                    traffic_moved: c.3,
-                    relieves: c.4.clone(),
-                    predicted_before: c.5,
-                    predicted_after: c.6,
-                })
-                .collect(),
+            changes: draft.changes.clone(),
             outcomes: Vec::new(),
             lead_time_ms: lead,
             error: None,
@@ -169,29 +163,6 @@ impl Controller {
 
     fn effect(&mut self, id: u64, entries: Vec<PlanEntry>) -> Effect {
         Effect::Apply { decision: id, plan: Plan { id, token: self.epoch, entries } }
-    }
-
-    /// Rounds until the first protected link's hedged forecast crosses the threshold, as ms (0 if already over).
-    fn lead_time_ms(&self, links: &[String]) -> f64 {
-        let thr = self.cfg.control.hotspot_threshold;
-        let mut best = f64::INFINITY;
-        for name in links {
-            let Some(l) = self.model.links.get(name) else { continue };
-            if l.utilization > thr {
-                return 0.0;
-            }
-            for h in 1..=self.horizon_rounds() {
-                if outlook(&self.forecaster, &l.history, h).hedged > thr {
-                    best = best.min((h as u64 * self.cfg.control.interval_ms) as f64);
-                    break;
-                }
-            }
-        }
-        if best.is_finite() {
-            best
-        } else {
-            0.0
-        }
     }
 
     fn set_state(&mut self, id: u64, state: State, error: Option<String>) {

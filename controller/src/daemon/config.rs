@@ -66,6 +66,9 @@ pub struct Control {
     pub interval_ms: u64,
     /// How far ahead hotspots are forecast, ms.
     pub horizon_ms: u64,
+    /// Peak window, ms: a series' planning load is at least its peak over this window, so a periodic burst
+    /// (a training job's collective between compute phases) is planned for while it is quiet. 0: the horizon.
+    pub envelope_ms: u64,
     /// Utilization at which a link is a hotspot.
     pub hotspot_threshold: f64,
     /// Per-link utilization cap the optimizer plans for.
@@ -89,6 +92,7 @@ impl Default for Control {
             mode: Mode::Advise,
             interval_ms: 500,
             horizon_ms: 2000,
+            envelope_ms: 10_000,
             hotspot_threshold: 0.9,
             utilization_cap: 0.85,
             max_traffic_moved: 0.25,

@@ -65,6 +65,8 @@ pub struct Move {
     pub load_bps: f64,
     /// The link this move takes load off, with its predicted utilization before and after the move.
     pub relieves: String,
+    /// Index of that link in the problem.
+    pub relieves_link: usize,
     pub before: f64,
     pub after: f64,
 }
@@ -182,6 +184,7 @@ pub fn propose(p: &Problem, cfg: &DecideConfig) -> Proposal {
             to: o,
             load_bps: s.load_bps,
             relieves: p.links[hot].name.clone(),
+            relieves_link: hot,
             before: before_hot,
             after: util[hot],
         });

@@ -16,6 +16,13 @@ pub struct ChangeRecord {
     pub relieves: String,
     pub predicted_before: f64,
     pub predicted_after: f64,
+    /// The relieved link's utilization measured when the change was decided.
+    #[serde(default)]
+    pub observed_before: f64,
+    /// How long before the relieved link was forecast to cross the hotspot threshold the change was made, ms
+    /// (0: it was already over it: a reactive change). See [`super::round::lead_rounds`].
+    #[serde(default)]
+    pub lead_time_ms: f64,
 }
 
 /// What was observed some rounds after a change.
@@ -91,8 +98,7 @@ pub struct Decision {
     pub hotspots: Vec<HotspotRecord>,
     pub changes: Vec<ChangeRecord>,
     pub outcomes: Vec<OutcomeRecord>,
-    /// How long before the protected link was forecast to cross the threshold the change was made (0: it was
-    /// already over it, a reactive change), ms.
+    /// The shortest lead time of its changes, ms (0: some change relieved a link already over the threshold).
     pub lead_time_ms: f64,
     /// The error, for rejected or failed decisions.
     pub error: Option<String>,

@@ -43,7 +43,7 @@ fn free_port() -> Result<SocketAddr, String> {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| format!("no free loopback port: {e}"))
 }
 
-fn figures_of(s: &fathom_sim::Summary) -> RunFigures {
+pub fn figures_of(s: &fathom_sim::Summary) -> RunFigures {
     RunFigures {
         congested_link_seconds: s.congested_link_seconds,
         p99_link_utilization: s.p99_link_utilization,

@@ -7,6 +7,7 @@ use fathom_southbound::{PlanEntry, TableSpec};
 use fathom_topology::Prefix;
 
 use super::decide::{self, DecideConfig, GroupIn, LinkIn, Problem, Proposal, SlotIn};
+use super::decision::ChangeRecord;
 use super::forecast::{outlook, Model as ForecastModel, Outlook};
 use super::model::Model;
 
@@ -18,16 +19,16 @@ pub struct Forecasts {
 }
 
 /// Forecasts every fresh link and every slot that carried traffic recently.
-pub fn forecast(model: &Model, fm: &ForecastModel, h: usize) -> Forecasts {
+pub fn forecast(model: &Model, fm: &ForecastModel, h: usize, envelope: usize) -> Forecasts {
     let mut out = Forecasts::default();
     for (name, l) in &model.links {
         if !l.stale {
-            out.links.insert(name.clone(), outlook(fm, &l.history, h));
+            out.links.insert(name.clone(), outlook(fm, &l.history, h, envelope));
         }
     }
     for (k, s) in &model.slots {
         if !s.stale && s.history.iter().any(|v| v.is_finite() && *v > 0.0) {
-            out.slots.insert(k.clone(), outlook(fm, &s.history, h));
+            out.slots.insert(k.clone(), outlook(fm, &s.history, h, envelope));
         }
     }
     out
@@ -40,9 +41,8 @@ pub struct Draft {
     pub problem: Problem,
     /// Full slot tables of the groups that change (what the southbound programs).
     pub entries: Vec<PlanEntry>,
-    /// Per changed group: (device, prefix, slots moved, share of the group's traffic moved, relieved link,
-    /// predicted utilization before and after).
-    pub changes: Vec<(String, String, u32, f64, String, f64, f64)>,
+    /// Per changed group: what changes and the link it relieves (lead times are filled in by the caller).
+    pub changes: Vec<ChangeRecord>,
     /// Links forecast above the threshold now: (name, observed utilization, hedged forecast).
     pub hotspots: Vec<(String, f64, f64)>,
 }
@@ -124,8 +124,53 @@ pub fn problem(model: &Model, fc: &Forecasts) -> Problem {
     p
 }
 
-/// Runs the round's decision step and drafts the plan.
-pub fn draft(model: &Model, fc: &Forecasts, cfg: &DecideConfig) -> Draft {
+/// Rounds until link `link` of the problem is forecast to cross `threshold` under the current assignment: 0 if it
+/// is over it now. Each slot on the link is forecast by its season (seasonal naive: the value one detected period
+/// earlier, periods detected by autocorrelation over its history); a slot with no detectable season counts with
+/// its planning load from the next round on (its burst may come at any time). `None` if no crossing is forecast
+/// within `max_rounds`.
+pub fn lead_rounds(p: &Problem, model: &Model, link: usize, threshold: f64, max_rounds: usize) -> Option<usize> {
+    let l = &p.links[link];
+    let on_link: Vec<&SlotIn> =
+        p.slots.iter().filter(|s| p.groups[s.group].options[s.current].1.contains(&link)).collect();
+    let now = l.background_bps + on_link.iter().map(|s| s.now_bps).sum::<f64>();
+    if now / l.capacity_bps > threshold {
+        return Some(0);
+    }
+    // Per slot: its history (missing samples as 0) and detected period.
+    let series: Vec<(Vec<f64>, Option<usize>, f64)> = on_link
+        .iter()
+        .map(|s| {
+            let g = &p.groups[s.group];
+            let key = (g.switch.clone(), g.prefix.clone(), s.slot);
+            let h: Vec<f64> = model
+                .slots
+                .get(&key)
+                .map(|st| st.history.iter().map(|v| if v.is_finite() { *v } else { 0.0 }).collect())
+                .unwrap_or_default();
+            let period = fathom_predictor::models::season::detect_period(&h, 96);
+            (h, period, s.load_bps)
+        })
+        .collect();
+    (1..=max_rounds.max(1)).find(|&h| {
+        let load: f64 = series
+            .iter()
+            .map(|(hist, period, planned)| match period {
+                Some(m) if !hist.is_empty() => {
+                    let back = m * h.div_ceil(*m);
+                    let i = (hist.len() - 1 + h).checked_sub(back);
+                    i.and_then(|i| hist.get(i)).copied().unwrap_or(*planned)
+                }
+                _ => *planned,
+            })
+            .sum();
+        (l.background_bps + load) / l.capacity_bps > threshold
+    })
+}
+
+/// Runs the round's decision step and drafts the plan. `envelope` bounds the lead-time forecast (rounds);
+/// `interval_ms` converts rounds to time.
+pub fn draft(model: &Model, fc: &Forecasts, cfg: &DecideConfig, envelope: usize, interval_ms: u64) -> Draft {
     let problem = problem(model, fc);
     let proposal = decide::propose(&problem, cfg);
     let hotspots = fc
@@ -159,15 +204,23 @@ pub fn draft(model: &Model, fc: &Forecasts, cfg: &DecideConfig) -> Draft {
         let group_load: f64 = problem.slots.iter().filter(|s| s.group == g).map(|s| s.load_bps).sum();
         let moved: f64 = moves.iter().map(|m| m.load_bps).sum();
         let first = moves[0];
-        changes.push((
-            grp.switch.clone(),
-            grp.prefix.clone(),
-            moves.len() as u32,
-            if group_load > 0.0 { moved / group_load } else { 0.0 },
-            first.relieves.clone(),
-            first.before,
-            moves.iter().filter(|m| m.relieves == first.relieves).map(|m| m.after).fold(f64::INFINITY, f64::min),
-        ));
+        let observed_before = model.links.get(&first.relieves).map_or(0.0, |l| l.utilization);
+        let lead = lead_rounds(&problem, model, first.relieves_link, cfg.hotspot_threshold, envelope);
+        changes.push(ChangeRecord {
+            device: grp.switch.clone(),
+            prefix: grp.prefix.clone(),
+            slots_moved: moves.len() as u32,
+            traffic_moved: if group_load > 0.0 { moved / group_load } else { 0.0 },
+            relieves: first.relieves.clone(),
+            predicted_before: first.before,
+            predicted_after: moves
+                .iter()
+                .filter(|m| m.relieves == first.relieves)
+                .map(|m| m.after)
+                .fold(f64::INFINITY, f64::min),
+            observed_before,
+            lead_time_ms: lead.map_or(0.0, |h| (h as u64 * interval_ms) as f64),
+        });
         entries.push(PlanEntry {
             device: grp.switch.clone(),
             prefix,
@@ -188,9 +241,9 @@ mod tests {
         for _ in 0..3 {
             m.observe(&snapshot());
         }
-        let fc = forecast(&m, &ForecastModel::Last, 1);
+        let fc = forecast(&m, &ForecastModel::Last, 1, 1);
         let cfg = DecideConfig { hotspot_threshold: 0.9, min_improvement: 0.05, max_traffic_moved: 1.0, max_moves: 64 };
-        let d = draft(&m, &fc, &cfg);
+        let d = draft(&m, &fc, &cfg, 4, 500);
         assert_eq!(d.problem.groups.len(), 1, "spines have one next hop: only leaf1's group is a choice");
         assert_eq!(d.problem.groups[0].options[0].1.len(), 2, "an option loads the uplink and the spine's downlink");
         assert!((d.proposal.max_before - 1.0).abs() < 1e-9);
@@ -201,6 +254,7 @@ mod tests {
         let loaded: std::collections::BTreeSet<&String> = [0, 4, 8, 12].iter().map(|&i| &slots[i]).collect();
         assert_eq!(loaded.len(), 4, "the four loaded slots use four different uplinks: {slots:?}");
         assert_eq!(d.hotspots.len(), 2, "leaf1:Ethernet1 and spine1:Ethernet2 are hot");
-        assert_eq!(d.changes[0].4, "leaf1:Ethernet1");
+        assert_eq!(d.changes[0].relieves, "leaf1:Ethernet1");
+        assert_eq!(d.changes[0].lead_time_ms, 0.0, "the link is over the threshold now: a reactive change");
     }
 }

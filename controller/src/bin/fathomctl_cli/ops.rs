@@ -112,7 +112,8 @@ fn decision_json(d: &pb::Decision) -> Value {
         "lead_time_ms": d.lead_time_ms,
         "changes": d.changes.iter().map(|c| json!({"device": c.device, "prefix": c.prefix, "slots_moved": c.slots_moved,
             "traffic_moved": c.traffic_moved, "relieves": c.relieves, "predicted_before": c.predicted_before,
-            "predicted_after": c.predicted_after})).collect::<Vec<_>>(),
+            "predicted_after": c.predicted_after, "observed_before": c.observed_before,
+            "lead_time_ms": c.lead_time_ms})).collect::<Vec<_>>(),
         "outcomes": d.outcomes.iter().map(|o| json!({"after_rounds": o.after_rounds,
             "observed_max_utilization": o.observed_max_utilization,
             "predicted_max_utilization": o.predicted_max_utilization, "rolled_back": o.rolled_back})).collect::<Vec<_>>()})
@@ -168,14 +169,20 @@ fn print_decisions(out: Out, ds: &[pb::Decision]) {
         );
         for c in &d.changes {
             println!(
-                "    {} {}: {} slots ({:.0}% of its traffic) relieve {} ({:.3} -> {:.3})",
+                "    {} {}: {} slots ({:.0}% of its traffic) relieve {} (now {:.3}; forecast {:.3} -> {:.3}; {})",
                 c.device,
                 c.prefix,
                 c.slots_moved,
                 c.traffic_moved * 100.0,
                 c.relieves,
+                c.observed_before,
                 c.predicted_before,
-                c.predicted_after
+                c.predicted_after,
+                if c.lead_time_ms > 0.0 {
+                    format!("{:.0} ms before the forecast crossing", c.lead_time_ms)
+                } else {
+                    "already over the threshold".to_string()
+                }
             );
         }
         for o in &d.outcomes {

@@ -95,3 +95,36 @@ async fn invalid_operator_requests_get_clear_errors() -> Result<()> {
     ensure!(n > 0, "draining spine1 changed no link");
     Ok(())
 }
+
+#[tokio::test]
+async fn status_topology_and_demands_carry_live_data() -> Result<()> {
+    let (sim, fd) = start()?;
+    let mut c = fathom_proto::v1::operator_client::OperatorClient::connect(format!("http://{}", fd.api)).await?;
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    let st = c.get_status(pb::GetStatusRequest {}).await?.into_inner();
+    ensure!(!st.sources.is_empty(), "no sources: {st:?}");
+    for s in &st.sources {
+        ensure!(
+            s.endpoint == sim.gnmi.to_string(),
+            "source {} endpoint {:?}, expected {}",
+            s.target,
+            s.endpoint,
+            sim.gnmi
+        );
+        ensure!(s.updates > 0 && !s.stale, "source {} has no fresh updates: {s:?}", s.target);
+        ensure!(s.reconnects == 0, "no reconnect happened, {} counted", s.reconnects);
+    }
+    let topo = c.get_topology(pb::GetTopologyRequest {}).await?.into_inner();
+    ensure!(topo.source == "lldp", "the graph comes from LLDP, got {:?}", topo.source);
+    let role = |n: &str| topo.switches.iter().find(|s| s.name == n).map(|s| s.role.clone());
+    ensure!(role("leaf1").as_deref() == Some("leaf"), "leaf1 role {:?}", role("leaf1"));
+    ensure!(role("spine1").as_deref() == Some("spine"), "spine1 role {:?}", role("spine1"));
+    let demands = c.list_demands(pb::ListDemandsRequest { limit: 0 }).await?.into_inner().demands;
+    let busy: Vec<&pb::DemandRow> = demands.iter().filter(|d| d.bps > 0.0).collect();
+    ensure!(!busy.is_empty(), "no demand with traffic");
+    ensure!(
+        busy.iter().all(|d| d.forecast_bps > 0.0 && d.forecast_upper_bps >= d.forecast_bps),
+        "demands with traffic carry a forecast and a planning peak: {busy:?}"
+    );
+    Ok(())
+}

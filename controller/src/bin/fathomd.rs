@@ -132,6 +132,9 @@ fn main() -> Result<()> {
         Cmd::Compare { scenario, config, duration, output } => compare(scenario, config, duration, output),
         Cmd::CheckConfig { file } => {
             let cfg = Config::from_file(&file).map_err(|e| anyhow!("{e}"))?;
+            if let Some(f) = cfg.load_topology().map_err(|e| anyhow!("{e}"))? {
+                println!("topology file: {} switches, {} directed links", f.switches().count(), f.link_count());
+            }
             println!("{} is valid; effective configuration:\n", file.display());
             print!("{}", toml::to_string_pretty(&cfg)?);
             Ok(())

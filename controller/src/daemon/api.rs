@@ -121,12 +121,12 @@ impl Operator for OperatorService {
                 .sources
                 .iter()
                 .map(|s| pb::SourceHealth {
-                    endpoint: String::new(),
+                    endpoint: s.endpoint.clone(),
                     target: s.name.clone(),
                     stale: s.stale,
                     last_update_age_ms: s.age_ms,
-                    updates: 0,
-                    reconnects: 0,
+                    updates: s.updates,
+                    reconnects: s.reconnects,
                 })
                 .collect(),
             stale_sources: v.sources.iter().filter(|s| s.stale).count() as u32,
@@ -140,14 +140,18 @@ impl Operator for OperatorService {
     async fn get_topology(&self, _r: Request<pb::GetTopologyRequest>) -> Result<Response<pb::Topology>, Status> {
         let v = self.now();
         Ok(Response::new(pb::Topology {
-            source: "lldp".into(),
+            source: v.topology_source.clone(),
             switches: v
                 .switches
                 .iter()
                 .map(|s| pb::Switch {
-                    name: s.clone(),
-                    role: String::new(),
-                    drained: v.links.iter().filter(|l| l.name.split(':').next() == Some(s)).all(|l| l.drained),
+                    name: s.name.clone(),
+                    role: s.role.clone(),
+                    drained: v
+                        .links
+                        .iter()
+                        .filter(|l| l.name.split(':').next() == Some(s.name.as_str()))
+                        .all(|l| l.drained),
                 })
                 .collect(),
             links: v
@@ -213,8 +217,8 @@ impl Operator for OperatorService {
                 source: d.source.clone(),
                 prefix: d.prefix.clone(),
                 bps: d.bps,
-                forecast_bps: d.bps,
-                forecast_upper_bps: d.bps,
+                forecast_bps: d.forecast_bps,
+                forecast_upper_bps: d.forecast_upper_bps,
             })
             .collect();
         rows.sort_by(|a, b| b.bps.total_cmp(&a.bps));

@@ -49,6 +49,14 @@ pub struct Controller {
 }
 
 impl Controller {
+    /// Uses a static topology (from `topology.file`) as the fallback, or as the only source when
+    /// `topology.source = "file"`.
+    pub fn with_topology(mut self, fabric: fathom_topology::Fabric) -> Self {
+        let lldp = self.cfg.topology.source != "file";
+        self.model = std::mem::take(&mut self.model).with_static_topology(fabric, lldp);
+        self
+    }
+
     pub fn new(cfg: Config, epoch: u64) -> Self {
         Controller {
             forecaster: ForecastModel::by_name(&cfg.control.forecaster),

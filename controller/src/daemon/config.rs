@@ -242,11 +242,24 @@ impl Config {
             .map_err(|e| ConfigError { key: format!("{} {}", path.display(), e.key), reason: e.reason })
     }
 
+    /// Reads the static topology file, if one is configured (`topology.file`): fathom-topology JSON.
+    pub fn load_topology(&self) -> Result<Option<fathom_topology::Fabric>, ConfigError> {
+        let Some(path) = &self.topology.file else { return Ok(None) };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| bad("topology.file", format!("cannot read {}: {e}", path.display())))?;
+        fathom_topology::file::from_json(&text)
+            .map(Some)
+            .map_err(|e| bad("topology.file", format!("{} is not a valid topology file: {e}", path.display())))
+    }
+
     /// Checks ranges and cross-field rules.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let c = &self.control;
         if !(50..=600_000).contains(&c.interval_ms) {
             return Err(bad("control.interval_ms", "must be 50..=600000"));
+        }
+        if c.envelope_ms > 3_600_000 {
+            return Err(bad("control.envelope_ms", "must be at most 3600000 (one hour)"));
         }
         if c.horizon_ms < c.interval_ms {
             return Err(bad("control.horizon_ms", "must be at least control.interval_ms"));
@@ -331,5 +344,26 @@ mod tests {
             let e = Config::from_toml(text).unwrap_err();
             assert!(e.to_string().contains(key), "'{e}' should name '{key}'");
         }
+    }
+
+    #[test]
+    fn a_bad_topology_file_names_the_key_and_the_file() {
+        let dir = std::env::temp_dir().join(format!("fathomd-topo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bad_file = dir.join("bad.json");
+        std::fs::write(&bad_file, "{\"version\": 1, \"switches\": [").unwrap();
+        let mut c = Config::default();
+        c.topology.file = Some(bad_file.clone());
+        let e = c.load_topology().unwrap_err();
+        assert_eq!(e.key, "topology.file");
+        assert!(e.reason.contains("bad.json"), "{}", e.reason);
+        c.topology.file = Some(dir.join("missing.json"));
+        assert!(c.load_topology().unwrap_err().reason.contains("cannot read"));
+        let good = dir.join("good.json");
+        let f = fathom_topology::builders::from_spec("leaf-spine:2x2").unwrap();
+        std::fs::write(&good, fathom_topology::file::to_json(&f)).unwrap();
+        c.topology.file = Some(good);
+        assert_eq!(c.load_topology().unwrap().unwrap().link_count(), f.link_count());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -64,6 +64,14 @@ pub struct Model {
     pub fabric: Option<fathom_topology::Fabric>,
     neighbor_sig: u64,
     pub stale_sources: Vec<String>,
+    /// The static topology (configured file): the fallback for peers and the graph while LLDP has not
+    /// converged, or the only source with `topology.source = "file"`.
+    static_fabric: Option<fathom_topology::Fabric>,
+    static_peers: BTreeMap<String, String>,
+    /// `topology.source = "file"`: LLDP is not used for the graph or peers.
+    lldp_ignored: bool,
+    /// Where [`Model::fabric`] comes from now: `lldp`, `file` or `none`.
+    pub topology_source: &'static str,
 }
 
 fn push(h: &mut VecDeque<f64>, v: f64) {
@@ -84,7 +92,24 @@ fn neighbor_signature(snap: &IngestSnapshot) -> u64 {
 
 impl Model {
     pub fn new() -> Self {
-        Self::default()
+        Model { topology_source: "none", ..Self::default() }
+    }
+
+    /// Uses `fabric` (a static topology file) as the fallback for peers and the graph; with `lldp` false it is
+    /// the only source and LLDP is ignored.
+    pub fn with_static_topology(mut self, fabric: fathom_topology::Fabric, lldp: bool) -> Self {
+        self.static_peers = fabric
+            .link_ids()
+            .map(|l| {
+                let r = fabric.reverse(l);
+                (fabric.link_name(l), fabric.link_name(r))
+            })
+            .collect();
+        self.fabric = Some(fabric.clone());
+        self.static_fabric = Some(fabric);
+        self.lldp_ignored = !lldp;
+        self.topology_source = "file";
+        self
     }
 
     /// Folds one round of telemetry in. Series that got no fresh sample this round record a missing value.
@@ -94,6 +119,7 @@ impl Model {
         let peers: BTreeMap<(&str, &str), String> = snap
             .neighbors
             .iter()
+            .filter(|_| !self.lldp_ignored)
             .map(|n| ((n.switch.as_str(), n.interface.as_str()), format!("{}:{}", n.system_name, n.port_id)))
             .collect();
         let mut seen = std::collections::BTreeSet::new();
@@ -101,8 +127,12 @@ impl Model {
             switches.push(i.switch.clone());
             let name = format!("{}:{}", i.switch, i.interface);
             seen.insert(name.clone());
-            let l = self.links.entry(name).or_default();
-            l.peer = peers.get(&(i.switch.as_str(), i.interface.as_str())).cloned().unwrap_or_default();
+            let l = self.links.entry(name.clone()).or_default();
+            l.peer = peers
+                .get(&(i.switch.as_str(), i.interface.as_str()))
+                .or_else(|| self.static_peers.get(&name))
+                .cloned()
+                .unwrap_or_default();
             l.capacity_bps = i.speed_bps.unwrap_or(0) as f64;
             l.up = i.oper_up.unwrap_or(false);
             l.stale = i.stale;
@@ -158,9 +188,18 @@ impl Model {
         switches.dedup();
         self.switches = switches;
         let sig = neighbor_signature(snap);
-        if sig != self.neighbor_sig || self.fabric.is_none() {
+        if !self.lldp_ignored && (sig != self.neighbor_sig || self.topology_source != "lldp") {
             self.neighbor_sig = sig;
-            self.fabric = super::lldp::fabric(&snap.neighbors, &snap.interfaces).ok();
+            match super::lldp::fabric(&snap.neighbors, &snap.interfaces) {
+                Ok(f) if f.link_count() > 0 => {
+                    self.fabric = Some(f);
+                    self.topology_source = "lldp";
+                }
+                _ => {
+                    self.fabric = self.static_fabric.clone();
+                    self.topology_source = if self.fabric.is_some() { "file" } else { "none" };
+                }
+            }
         }
         self.stale_sources = snap.sources.iter().filter(|s| s.stale).map(|s| s.name.clone()).collect();
     }
@@ -266,5 +305,30 @@ mod tests {
         assert!(!m.usable("leaf1:Ethernet1") && !m.usable("spine1:Ethernet1"));
         assert_eq!(m.drain("spine1", false), 2);
         assert!(m.usable("leaf1:Ethernet1"));
+    }
+
+    #[test]
+    fn a_static_topology_file_stands_in_until_lldp_converges() {
+        let full = crate::daemon::testing::snapshot();
+        // The topology file: the same fabric, written and read back in the fathom-topology JSON format.
+        let built = super::super::lldp::fabric(&full.neighbors, &full.interfaces).unwrap();
+        let file = fathom_topology::file::from_json(&fathom_topology::file::to_json(&built)).unwrap();
+        let mut quiet = full.clone();
+        quiet.neighbors.clear();
+
+        let mut m = Model::new().with_static_topology(file.clone(), true);
+        m.observe(&quiet);
+        assert_eq!(m.topology_source, "file", "no LLDP yet: the file is the graph");
+        assert_eq!(m.links["leaf1:Ethernet3"].peer, "spine3:Ethernet1", "peers come from the file");
+        let fc = super::super::round::forecast(&m, &super::super::forecast::Model::Last, 1, 1);
+        let p = super::super::round::problem(&m, &fc);
+        assert_eq!(p.groups[0].options[0].1.len(), 2, "options load the uplink and the spine's downlink");
+        m.observe(&full);
+        assert_eq!(m.topology_source, "lldp", "LLDP takes over once it has converged");
+
+        let mut only_file = Model::new().with_static_topology(file, false);
+        only_file.observe(&full);
+        assert_eq!(only_file.topology_source, "file", "topology.source = file ignores LLDP");
+        assert!(Model::new().fabric.is_none() && Model::new().topology_source == "none");
     }
 }

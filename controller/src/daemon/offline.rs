@@ -95,7 +95,11 @@ pub fn run(scenario: &Scenario, cfg: Config) -> Result<OfflineRun, String> {
         stale_after_intervals: cfg.telemetry.stale_after_intervals,
         max_counter_rate: 1e13,
     });
+    let topology = cfg.load_topology().map_err(|e| e.to_string())?;
     let mut ctl = Controller::new(cfg, fathom_southbound::SINGLE_REPLICA_EPOCH);
+    if let Some(f) = topology {
+        ctl = ctl.with_topology(f);
+    }
     let mut t = 0;
     let mut next_round = round_ns;
     while t < sim.duration_ns() {

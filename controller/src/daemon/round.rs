@@ -16,9 +16,11 @@ use super::model::Model;
 pub struct Forecasts {
     pub links: BTreeMap<String, Outlook>,
     pub slots: BTreeMap<(String, String, u32), Outlook>,
+    /// Per (switch, prefix) demand from AFT counters, for demands that carried traffic recently.
+    pub demands: BTreeMap<(String, String), Outlook>,
 }
 
-/// Forecasts every fresh link and every slot that carried traffic recently.
+/// Forecasts every fresh link and every slot and demand that carried traffic recently.
 pub fn forecast(model: &Model, fm: &ForecastModel, h: usize, envelope: usize) -> Forecasts {
     let mut out = Forecasts::default();
     for (name, l) in &model.links {
@@ -29,6 +31,11 @@ pub fn forecast(model: &Model, fm: &ForecastModel, h: usize, envelope: usize) ->
     for (k, s) in &model.slots {
         if !s.stale && s.history.iter().any(|v| v.is_finite() && *v > 0.0) {
             out.slots.insert(k.clone(), outlook(fm, &s.history, h, envelope));
+        }
+    }
+    for (k, d) in &model.demands {
+        if !d.stale && d.history.iter().any(|v| v.is_finite() && *v > 0.0) {
+            out.demands.insert(k.clone(), outlook(fm, &d.history, h, envelope));
         }
     }
     out

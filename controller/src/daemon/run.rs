@@ -69,6 +69,16 @@ pub async fn run(
     let (ingest, mut events) = fathom_ingest::spawn(&icfg).map_err(|e| e.to_string())?;
     let mut engine = RateEngine::new(icfg.engine());
     let mut ctl = Controller::new(cfg.clone(), SINGLE_REPLICA_EPOCH);
+    if let Some(fabric) = cfg.load_topology().map_err(|e| e.to_string())? {
+        tracing::info!(
+            file = %cfg.topology.file.as_deref().unwrap_or(std::path::Path::new("")).display(),
+            switches = fabric.switches().count(),
+            links = fabric.link_count(),
+            source = %cfg.topology.source,
+            "static topology loaded"
+        );
+        ctl = ctl.with_topology(fabric);
+    }
     let started = now_ms();
 
     let (view_tx, view_rx) = watch::channel(Arc::new(View { replica: cfg.replica.name.clone(), ..Default::default() }));
@@ -113,6 +123,14 @@ pub async fn run(
                     .iter()
                     .map(|s| SourceRow {
                         name: s.name.clone(),
+                        endpoint: cfg
+                            .telemetry
+                            .endpoints
+                            .get(s.endpoint as usize)
+                            .map(|e| e.address.clone())
+                            .unwrap_or_default(),
+                        updates: s.updates,
+                        reconnects: s.reconnects,
                         stale: s.stale,
                         age_ms: s.last_arrival_ns.map_or(u64::MAX, |t| ((snap.now_ns - t).max(0) / 1_000_000) as u64),
                     })

@@ -12,6 +12,10 @@ use super::decision::Decision;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceRow {
     pub name: String,
+    /// The gNMI endpoint (address) serving it.
+    pub endpoint: String,
+    pub updates: u64,
+    pub reconnects: u64,
     pub stale: bool,
     pub age_ms: u64,
 }
@@ -38,6 +42,17 @@ pub struct DemandRow {
     pub source: String,
     pub prefix: String,
     pub bps: f64,
+    /// Point forecast and planning peak (0 for demands with no traffic in their history).
+    pub forecast_bps: f64,
+    pub forecast_upper_bps: f64,
+}
+
+/// A switch and its role in the fabric graph in use.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SwitchRow {
+    pub name: String,
+    /// `leaf`, `spine`, `super-spine`, or empty when the graph does not know it.
+    pub role: String,
 }
 
 /// One round's snapshot.
@@ -53,7 +68,9 @@ pub struct View {
     pub sources: Vec<SourceRow>,
     pub links: Vec<LinkRow>,
     pub demands: Vec<DemandRow>,
-    pub switches: Vec<String>,
+    pub switches: Vec<SwitchRow>,
+    /// Where the fabric graph comes from: `lldp`, `file` or `none`.
+    pub topology_source: String,
     pub pending: Vec<Decision>,
     /// Newest first, bounded.
     pub decisions: Vec<Decision>,
@@ -99,8 +116,26 @@ impl View {
             .model
             .demands
             .iter()
-            .map(|((sw, p), d)| DemandRow { source: sw.clone(), prefix: p.clone(), bps: d.bps })
+            .map(|((sw, p), d)| {
+                let o = c.last_forecasts.demands.get(&(sw.clone(), p.clone())).copied().unwrap_or_default();
+                DemandRow {
+                    source: sw.clone(),
+                    prefix: p.clone(),
+                    bps: d.bps,
+                    forecast_bps: o.point,
+                    forecast_upper_bps: o.hedged,
+                }
+            })
             .collect();
+        let role = |name: &str| {
+            c.model
+                .fabric
+                .as_ref()
+                .and_then(|f| f.find(name).ok().and_then(|n| f.node(n).role()))
+                .map(|r| r.to_string())
+                .unwrap_or_default()
+        };
+        let switches = c.model.switches.iter().map(|s| SwitchRow { name: s.clone(), role: role(s) }).collect();
         Arc::new(View {
             replica: replica.to_string(),
             leader: true,
@@ -112,7 +147,8 @@ impl View {
             sources,
             links,
             demands,
-            switches: c.model.switches.clone(),
+            switches,
+            topology_source: c.model.topology_source.to_string(),
             pending: c.pending_plans(),
             decisions: c.log.recent(1000),
             hotspot_threshold: threshold,

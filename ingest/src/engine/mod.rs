@@ -127,6 +127,9 @@ impl RateEngine {
         }
         let silent = src.last_arrival_ns.is_some_and(|t| now_ns.saturating_sub(t) > stale_after);
         if batch.session > src.session || silent || src.disconnected {
+            if batch.session > src.session && src.last_arrival_ns.is_some() {
+                src.reconnects += 1;
+            }
             if src.last_arrival_ns.is_some() {
                 src.epoch = src.epoch.wrapping_add(1);
                 self.stats.source_rebases += 1;
@@ -142,6 +145,7 @@ impl RateEngine {
             let seen = apply_update(src, u, &obs);
             count(&mut self.stats, seen);
         }
+        src.updates += batch.updates.len() as u64;
         self.stats.updates += batch.updates.len() as u64;
     }
 

@@ -119,6 +119,10 @@ pub struct SourceHealth {
     pub last_arrival_ns: Option<i64>,
     /// Its latest notification timestamp.
     pub last_timestamp_ns: i64,
+    /// Updates applied from it.
+    pub updates: u64,
+    /// Times its data resumed on a new subscription session (a reconnect).
+    pub reconnects: u64,
 }
 
 /// Reads counters of one source: all last-known rates when the source is stale, only fresh ones otherwise.
@@ -196,6 +200,8 @@ fn health(s: &Source) -> SourceHealth {
         disconnected: s.disconnected,
         last_arrival_ns: s.last_arrival_ns,
         last_timestamp_ns: s.last_timestamp_ns,
+        updates: s.updates,
+        reconnects: s.reconnects,
     }
 }
 

@@ -30,6 +30,10 @@ pub(crate) struct Source {
     pub disconnected: bool,
     /// Whether the last staleness check found it stale (to count transitions).
     pub stale: bool,
+    /// Updates applied from it.
+    pub updates: u64,
+    /// Times its data resumed on a new subscription session after the first one.
+    pub reconnects: u64,
     pub interfaces: Map<String, Interface>,
     pub aft: Map<String, [Counter; 2]>,
     pub wcmp: Map<String, Vec<Slot>>,

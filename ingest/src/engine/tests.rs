@@ -123,6 +123,8 @@ fn a_stream_down_makes_its_sources_stale_at_once_and_a_new_session_rebases() {
     assert_eq!(v.out_bps, None, "no spike from the restart: a new base");
     e.apply(&batch("leaf1", 1, ts + 1, vec![iface("e1", IfLeaf::OutOctets, 2_000)]), ts);
     assert_eq!(e.stats().old_session_batches, 1);
+    let src = e.snapshot(ts).sources.into_iter().find(|s| s.name == "leaf1").unwrap();
+    assert_eq!((src.updates, src.reconnects), (3, 1), "per-source counts: 3 updates applied, one new session");
 }
 
 #[test]

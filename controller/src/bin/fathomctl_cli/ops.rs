@@ -207,7 +207,10 @@ pub async fn run(api: &str, out: Out, cmd: OpCmd) -> Result<()> {
                 let sources: Vec<Value> = s
                     .sources
                     .iter()
-                    .map(|x| json!({"target": x.target, "stale": x.stale, "last_update_age_ms": x.last_update_age_ms}))
+                    .map(|x| {
+                        json!({"target": x.target, "endpoint": x.endpoint, "stale": x.stale,
+                            "last_update_age_ms": x.last_update_age_ms, "updates": x.updates, "reconnects": x.reconnects})
+                    })
                     .collect();
                 println!(
                     "{}",
@@ -232,8 +235,22 @@ pub async fn run(api: &str, out: Out, cmd: OpCmd) -> Result<()> {
                     s.stale_links
                 );
                 println!("decisions     {} (pending plans: {})", s.decisions, s.pending_plans);
+                let mut by_endpoint: std::collections::BTreeMap<&str, (usize, u64, u64)> = Default::default();
+                for x in &s.sources {
+                    let e = by_endpoint.entry(x.endpoint.as_str()).or_default();
+                    *e = (e.0 + 1, e.1 + x.updates, e.2.max(x.reconnects));
+                }
+                for (endpoint, (n, updates, reconnects)) in by_endpoint {
+                    println!(
+                        "  endpoint {}: {n} targets, {updates} updates, up to {reconnects} reconnects per target",
+                        if endpoint.is_empty() { "?" } else { endpoint }
+                    );
+                }
                 for x in s.sources.iter().filter(|x| x.stale) {
-                    println!("  stale source {} (last update {} ms ago)", x.target, x.last_update_age_ms);
+                    println!(
+                        "  stale source {} on {} (last update {} ms ago, {} reconnects)",
+                        x.target, x.endpoint, x.last_update_age_ms, x.reconnects
+                    );
                 }
             }
         }
@@ -245,10 +262,19 @@ pub async fn run(api: &str, out: Out, cmd: OpCmd) -> Result<()> {
                     .iter()
                     .map(|l| json!({"name": l.name, "peer": l.peer, "capacity_bps": l.capacity_bps, "up": l.up, "drained": l.drained}))
                     .collect();
-                let sw: Vec<Value> = t.switches.iter().map(|s| json!({"name": s.name, "drained": s.drained})).collect();
+                let sw: Vec<Value> =
+                    t.switches.iter().map(|s| json!({"name": s.name, "role": s.role, "drained": s.drained})).collect();
                 println!("{}", json!({"source": t.source, "switches": sw, "links": links}));
             } else {
                 println!("{} switches, {} links (from {})", t.switches.len(), t.links.len(), t.source);
+                for s in &t.switches {
+                    println!(
+                        "  {:<22} {:<12}{}",
+                        s.name,
+                        if s.role.is_empty() { "?" } else { s.role.as_str() },
+                        if s.drained { " drained" } else { "" }
+                    );
+                }
                 for l in &t.links {
                     println!(
                         "  {:<22} -> {:<22} {:>6.0}G {}{}",
@@ -285,13 +311,26 @@ pub async fn run(api: &str, out: Out, cmd: OpCmd) -> Result<()> {
         OpCmd::Demands { limit } => {
             let r = c.list_demands(pb::ListDemandsRequest { limit }).await.map_err(status_err)?.into_inner();
             if out == Out::Json {
-                let v: Vec<Value> =
-                    r.demands.iter().map(|d| json!({"source": d.source, "prefix": d.prefix, "bps": d.bps})).collect();
+                let v: Vec<Value> = r
+                    .demands
+                    .iter()
+                    .map(|d| {
+                        json!({"source": d.source, "prefix": d.prefix, "bps": d.bps,
+                                "forecast_bps": d.forecast_bps, "forecast_upper_bps": d.forecast_upper_bps})
+                    })
+                    .collect();
                 println!("{}", Value::Array(v));
             } else {
-                println!("{:<12} {:<18} {:>12}", "source", "prefix", "Gbit/s");
+                println!("{:<12} {:<18} {:>12} {:>12} {:>12}", "source", "prefix", "Gbit/s", "forecast", "peak");
                 for d in &r.demands {
-                    println!("{:<12} {:<18} {:>12.3}", d.source, d.prefix, d.bps / 1e9);
+                    println!(
+                        "{:<12} {:<18} {:>12.3} {:>12.3} {:>12.3}",
+                        d.source,
+                        d.prefix,
+                        d.bps / 1e9,
+                        d.forecast_bps / 1e9,
+                        d.forecast_upper_bps / 1e9
+                    );
                 }
             }
         }

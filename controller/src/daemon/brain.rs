@@ -83,12 +83,11 @@ impl Controller {
 
     /// Max utilization over usable switch-to-switch links observed this round.
     pub fn observed_max(&self) -> f64 {
+        let switches: std::collections::HashSet<&str> = self.model.switches.iter().map(String::as_str).collect();
         self.model
             .links
             .iter()
-            .filter(|(n, l)| {
-                self.model.usable(n) && self.model.switches.iter().any(|s| l.peer.split(':').next() == Some(s.as_str()))
-            })
+            .filter(|(n, l)| l.peer.split(':').next().is_some_and(|p| switches.contains(p)) && self.model.usable(n))
             .map(|(_, l)| l.utilization)
             .fold(0.0, f64::max)
     }

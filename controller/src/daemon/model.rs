@@ -27,6 +27,8 @@ pub struct LinkState {
     pub drops_per_s: f64,
     /// Utilization per round, oldest first (NaN where the sample was missing or stale).
     pub history: VecDeque<f64>,
+    /// The last round that reported it.
+    pub seen_round: u64,
 }
 
 /// Key of a WCMP slot: (switch, prefix, slot).
@@ -116,23 +118,43 @@ impl Model {
     pub fn observe(&mut self, snap: &IngestSnapshot) {
         self.round += 1;
         let mut switches: Vec<String> = Vec::new();
-        let peers: BTreeMap<(&str, &str), String> = snap
+        let peers: BTreeMap<(&str, &str), (&str, &str)> = snap
             .neighbors
             .iter()
             .filter(|_| !self.lldp_ignored)
-            .map(|n| ((n.switch.as_str(), n.interface.as_str()), format!("{}:{}", n.system_name, n.port_id)))
+            .map(|n| ((n.switch.as_str(), n.interface.as_str()), (n.system_name.as_str(), n.port_id.as_str())))
             .collect();
-        let mut seen = std::collections::BTreeSet::new();
+        let round = self.round;
+        let mut name = String::new();
         for i in &snap.interfaces {
-            switches.push(i.switch.clone());
-            let name = format!("{}:{}", i.switch, i.interface);
-            seen.insert(name.clone());
-            let l = self.links.entry(name.clone()).or_default();
-            l.peer = peers
-                .get(&(i.switch.as_str(), i.interface.as_str()))
-                .or_else(|| self.static_peers.get(&name))
-                .cloned()
-                .unwrap_or_default();
+            if switches.last() != Some(&i.switch) {
+                switches.push(i.switch.clone());
+            }
+            name.clear();
+            name.push_str(&i.switch);
+            name.push(':');
+            name.push_str(&i.interface);
+            if !self.links.contains_key(name.as_str()) {
+                self.links.insert(name.clone(), LinkState::default());
+            }
+            let l = self.links.get_mut(name.as_str()).expect("inserted above");
+            l.seen_round = round;
+            match peers.get(&(i.switch.as_str(), i.interface.as_str())) {
+                Some((sys, port)) => {
+                    let same = l.peer.len() == sys.len() + 1 + port.len()
+                        && l.peer.starts_with(sys)
+                        && l.peer[sys.len()..].starts_with(':')
+                        && l.peer.ends_with(port);
+                    if !same {
+                        l.peer = format!("{sys}:{port}");
+                    }
+                }
+                None => match self.static_peers.get(name.as_str()) {
+                    Some(p) if *p != l.peer => l.peer = p.clone(),
+                    Some(_) => {}
+                    None => l.peer.clear(),
+                },
+            }
             l.capacity_bps = i.speed_bps.unwrap_or(0) as f64;
             l.up = i.oper_up.unwrap_or(false);
             l.stale = i.stale;
@@ -145,45 +167,14 @@ impl Model {
             l.drops_per_s = i.drops_per_s.unwrap_or(0.0);
             push(&mut l.history, u);
         }
-        for (name, l) in self.links.iter_mut() {
-            if !seen.contains(name) {
+        for l in self.links.values_mut() {
+            if l.seen_round != round {
                 l.stale = true;
                 push(&mut l.history, f64::NAN);
             }
         }
-        let mut seen_slots = std::collections::BTreeSet::new();
-        for s in &snap.slots {
-            let key = (s.switch.clone(), s.prefix.clone(), s.slot);
-            seen_slots.insert(key.clone());
-            let st = self.slots.entry(key).or_default();
-            st.next_hop = s.next_hop.clone().unwrap_or_default();
-            st.stale = s.stale;
-            let v = if s.stale { f64::NAN } else { s.bps.unwrap_or(f64::NAN) };
-            if v.is_finite() {
-                st.bps = v;
-            }
-            // Most slots never carry traffic: they keep no history until they do (memory at fabric scale).
-            if !st.history.is_empty() || v > 0.0 {
-                push(&mut st.history, v);
-            }
-        }
-        for (k, st) in self.slots.iter_mut() {
-            if !seen_slots.contains(k) {
-                st.stale = true;
-                if !st.history.is_empty() {
-                    push(&mut st.history, f64::NAN);
-                }
-            }
-        }
-        for d in &snap.demands {
-            let st = self.demands.entry((d.switch.clone(), d.prefix.clone())).or_default();
-            st.stale = d.stale;
-            let v = if d.stale { f64::NAN } else { d.bps.unwrap_or(f64::NAN) };
-            if v.is_finite() {
-                st.bps = v;
-            }
-            push(&mut st.history, v);
-        }
+        self.observe_slots(&snap.slots);
+        self.observe_demands(&snap.demands);
         switches.sort();
         switches.dedup();
         self.switches = switches;
@@ -202,6 +193,115 @@ impl Model {
             }
         }
         self.stale_sources = snap.sources.iter().filter(|s| s.stale).map(|s| s.name.clone()).collect();
+    }
+
+    /// Folds the slot loads in. Both the snapshot and the map are sorted by (switch, prefix, slot): one merge pass,
+    /// no key is built for a slot the model already knows (hundreds of thousands of them at fabric scale).
+    fn observe_slots(&mut self, loads: &[fathom_ingest::SlotLoad]) {
+        use std::cmp::Ordering;
+        fn fold(st: &mut SlotState, s: &fathom_ingest::SlotLoad) {
+            let nh = s.next_hop.as_deref().unwrap_or_default();
+            if st.next_hop != nh {
+                st.next_hop = nh.to_string();
+            }
+            st.stale = s.stale;
+            let v = if s.stale { f64::NAN } else { s.bps.unwrap_or(f64::NAN) };
+            if v.is_finite() {
+                st.bps = v;
+            }
+            // Most slots never carry traffic: they keep no history until they do (memory at fabric scale).
+            if !st.history.is_empty() || v > 0.0 {
+                push(&mut st.history, v);
+            }
+        }
+        fn key(s: &fathom_ingest::SlotLoad) -> (&str, &str, u32) {
+            (&s.switch, &s.prefix, s.slot)
+        }
+        let mut sorted: Vec<&fathom_ingest::SlotLoad> = loads.iter().collect();
+        if !loads.is_sorted_by(|a, b| key(a) <= key(b)) {
+            sorted.sort_by(|a, b| key(a).cmp(&key(b))); // the rate engine's snapshots are sorted; others may not be
+        }
+        let mut fresh: Vec<&fathom_ingest::SlotLoad> = Vec::new();
+        let mut it = sorted.into_iter().peekable();
+        for (k, st) in self.slots.iter_mut() {
+            let mut seen = false;
+            while let Some(s) = it.peek() {
+                match (&*s.switch, &*s.prefix, s.slot).cmp(&(k.0.as_str(), k.1.as_str(), k.2)) {
+                    Ordering::Less => fresh.push(s),
+                    Ordering::Equal => {
+                        fold(st, s);
+                        seen = true;
+                    }
+                    Ordering::Greater => break,
+                }
+                it.next();
+                if seen {
+                    break;
+                }
+            }
+            if !seen {
+                st.stale = true;
+                if !st.history.is_empty() {
+                    push(&mut st.history, f64::NAN);
+                }
+            }
+        }
+        fresh.extend(it);
+        for s in fresh {
+            let st = self.slots.entry((s.switch.to_string(), s.prefix.to_string(), s.slot)).or_default();
+            fold(st, s);
+        }
+    }
+
+    /// Folds the AFT demands in: one merge pass like [`Model::observe_slots`]; idle demands keep no history.
+    fn observe_demands(&mut self, loads: &[fathom_ingest::PrefixDemand]) {
+        use std::cmp::Ordering;
+        fn fold(st: &mut DemandState, d: &fathom_ingest::PrefixDemand) {
+            st.stale = d.stale;
+            let v = if d.stale { f64::NAN } else { d.bps.unwrap_or(f64::NAN) };
+            if v.is_finite() {
+                st.bps = v;
+            }
+            if !st.history.is_empty() || v > 0.0 {
+                push(&mut st.history, v);
+            }
+        }
+        fn key(d: &fathom_ingest::PrefixDemand) -> (&str, &str) {
+            (&d.switch, &d.prefix)
+        }
+        let mut sorted: Vec<&fathom_ingest::PrefixDemand> = loads.iter().collect();
+        if !loads.is_sorted_by(|a, b| key(a) <= key(b)) {
+            sorted.sort_by(|a, b| key(a).cmp(&key(b)));
+        }
+        let mut fresh = Vec::new();
+        let mut it = sorted.into_iter().peekable();
+        for (k, st) in self.demands.iter_mut() {
+            let mut seen = false;
+            while let Some(d) = it.peek() {
+                match key(d).cmp(&(k.0.as_str(), k.1.as_str())) {
+                    Ordering::Less => fresh.push(*d),
+                    Ordering::Equal => {
+                        fold(st, d);
+                        seen = true;
+                    }
+                    Ordering::Greater => break,
+                }
+                it.next();
+                if seen {
+                    break;
+                }
+            }
+            if !seen {
+                st.stale = true;
+                if !st.history.is_empty() {
+                    push(&mut st.history, f64::NAN);
+                }
+            }
+        }
+        fresh.extend(it);
+        for d in fresh {
+            fold(self.demands.entry((d.switch.to_string(), d.prefix.to_string())).or_default(), d);
+        }
     }
 
     /// Links usable for decisions: up, fresh and not drained.

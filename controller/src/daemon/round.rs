@@ -20,25 +20,41 @@ pub struct Forecasts {
     pub demands: BTreeMap<(String, String), Outlook>,
 }
 
-/// Forecasts every fresh link and every slot and demand that carried traffic recently.
+/// Forecasts every fresh link and every slot and demand that carried traffic recently. Series are independent:
+/// they are forecast on every core (scoped threads; the result does not depend on how they are split).
 pub fn forecast(model: &Model, fm: &ForecastModel, h: usize, envelope: usize) -> Forecasts {
-    let mut out = Forecasts::default();
-    for (name, l) in &model.links {
-        if !l.stale {
-            out.links.insert(name.clone(), outlook(fm, &l.history, h, envelope));
+    type Hist = std::collections::VecDeque<f64>;
+    let busy = |h: &Hist| h.iter().any(|v| v.is_finite() && *v > 0.0);
+    let links: Vec<(&String, &Hist)> =
+        model.links.iter().filter(|(_, l)| !l.stale).map(|(k, l)| (k, &l.history)).collect();
+    let slots: Vec<(&super::model::SlotKey, &Hist)> =
+        model.slots.iter().filter(|(_, s)| !s.stale && busy(&s.history)).map(|(k, s)| (k, &s.history)).collect();
+    let demands: Vec<(&(String, String), &Hist)> =
+        model.demands.iter().filter(|(_, d)| !d.stale && busy(&d.history)).map(|(k, d)| (k, &d.history)).collect();
+    let run = |series: &[&Hist]| -> Vec<Outlook> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        if threads == 1 || series.len() < 256 {
+            return series.iter().map(|hist| outlook(fm, hist, h, envelope)).collect();
         }
+        let chunk = series.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = series
+                .chunks(chunk)
+                .map(|c| scope.spawn(move || c.iter().map(|hist| outlook(fm, hist, h, envelope)).collect::<Vec<_>>()))
+                .collect();
+            parts.into_iter().flat_map(|t| t.join().expect("a forecast thread panicked")).collect()
+        })
+    };
+    let mut all: Vec<&Hist> = Vec::with_capacity(links.len() + slots.len() + demands.len());
+    all.extend(links.iter().map(|x| x.1));
+    all.extend(slots.iter().map(|x| x.1));
+    all.extend(demands.iter().map(|x| x.1));
+    let mut out = run(&all).into_iter();
+    Forecasts {
+        links: links.iter().map(|(k, _)| ((*k).clone(), out.next().unwrap_or_default())).collect(),
+        slots: slots.iter().map(|(k, _)| ((*k).clone(), out.next().unwrap_or_default())).collect(),
+        demands: demands.iter().map(|(k, _)| ((*k).clone(), out.next().unwrap_or_default())).collect(),
     }
-    for (k, s) in &model.slots {
-        if !s.stale && s.history.iter().any(|v| v.is_finite() && *v > 0.0) {
-            out.slots.insert(k.clone(), outlook(fm, &s.history, h, envelope));
-        }
-    }
-    for (k, d) in &model.demands {
-        if !d.stale && d.history.iter().any(|v| v.is_finite() && *v > 0.0) {
-            out.demands.insert(k.clone(), outlook(fm, &d.history, h, envelope));
-        }
-    }
-    out
 }
 
 /// A proposal with what is needed to apply and explain it.
@@ -58,37 +74,48 @@ pub struct Draft {
 /// the uplink and the next switch's link towards the prefix (learned from its own slot telemetry).
 pub fn problem(model: &Model, fc: &Forecasts) -> Problem {
     let mut p = Problem::default();
-    let mut link_idx: BTreeMap<String, usize> = BTreeMap::new();
+    let by_name: std::collections::HashMap<&str, &super::model::LinkState> =
+        model.links.iter().map(|(k, l)| (k.as_str(), l)).collect();
+    let mut link_idx: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut link_of = |p: &mut Problem, name: &str| -> usize {
-        *link_idx.entry(name.to_string()).or_insert_with(|| {
-            let l = model.links.get(name);
-            let cap = l.map_or(0.0, |l| l.capacity_bps).max(1.0);
-            // The load measured now; the managed slots' current loads come off below, leaving the traffic no
-            // plan can move. (A link's own history would count slots that have since moved away.)
-            let util = fc.links.get(name).map_or(0.0, |o| o.now);
-            p.links.push(LinkIn {
-                name: name.to_string(),
-                capacity_bps: cap,
-                background_bps: util * cap,
-                usable: model.usable(name),
-            });
-            p.links.len() - 1
-        })
-    };
-    // Next hop of each (switch, prefix) as seen in its slot telemetry (first slot).
-    let mut next_of: BTreeMap<(&str, &str), &str> = BTreeMap::new();
-    let mut members: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
-    for ((sw, pre, _), s) in &model.slots {
-        if s.next_hop.is_empty() {
-            continue;
+        if let Some(&i) = link_idx.get(name) {
+            return i;
         }
-        next_of.entry((sw.as_str(), pre.as_str())).or_insert(s.next_hop.as_str());
-        let m = members.entry((sw.as_str(), pre.as_str())).or_default();
-        if !m.contains(&s.next_hop.as_str()) {
-            m.push(s.next_hop.as_str());
+        let l = by_name.get(name);
+        let cap = l.map_or(0.0, |l| l.capacity_bps).max(1.0);
+        // The load measured now (a stale link's is unknown: 0, and it is unusable); the managed slots' current
+        // loads come off below, leaving the traffic no plan can move. (A link's own history would count slots
+        // that have since moved away.)
+        let util = l.filter(|l| !l.stale).map_or(0.0, |l| l.utilization);
+        p.links.push(LinkIn {
+            name: name.to_string(),
+            capacity_bps: cap,
+            background_bps: util * cap,
+            usable: l.is_some_and(|l| l.up && !l.stale && !l.drained && l.capacity_bps > 0.0),
+        });
+        link_idx.insert(name.to_string(), p.links.len() - 1);
+        p.links.len() - 1
+    };
+    fn group(sw: &str, pre: &str) -> std::ops::RangeInclusive<(String, String, u32)> {
+        (sw.to_string(), pre.to_string(), 0)..=(sw.to_string(), pre.to_string(), u32::MAX)
+    }
+    // Only groups with slots carrying traffic (those with a forecast) matter to the plan; idle slots keep their
+    // next hop, and groups without traffic are not built at all (most of a large fabric's groups, most rounds).
+    let mut traffic: Vec<(&str, &str)> = Vec::new();
+    for (sw, pre, _) in fc.slots.keys() {
+        if traffic.last() != Some(&(sw.as_str(), pre.as_str())) {
+            traffic.push((sw.as_str(), pre.as_str()));
         }
     }
-    for ((sw, pre), mut opts) in members {
+    // Next hop of a (switch, prefix) as seen in its slot telemetry (first slot that has one), looked up once.
+    let mut next_of: BTreeMap<(String, &str), Option<String>> = BTreeMap::new();
+    for (sw, pre) in traffic {
+        let mut opts: Vec<&str> = Vec::new();
+        for (_, s) in model.slots.range(group(sw, pre)) {
+            if !s.next_hop.is_empty() && !opts.contains(&s.next_hop.as_str()) {
+                opts.push(s.next_hop.as_str());
+            }
+        }
         if opts.len() < 2 {
             continue;
         }
@@ -98,19 +125,25 @@ pub fn problem(model: &Model, fc: &Forecasts) -> Problem {
             .map(|iface| {
                 let up = format!("{sw}:{iface}");
                 let mut links = vec![link_of(&mut p, &up)];
-                let peer_sw = model.links.get(&up).and_then(|l| l.peer.split(':').next().map(str::to_string));
-                if let Some(nh) = peer_sw.as_deref().and_then(|ps| next_of.get(&(ps, pre))) {
-                    let down = format!("{}:{nh}", peer_sw.as_deref().unwrap_or_default());
-                    links.push(link_of(&mut p, &down));
+                let peer_sw = by_name.get(up.as_str()).and_then(|l| l.peer.split(':').next()).filter(|s| !s.is_empty());
+                if let Some(ps) = peer_sw {
+                    let nh = next_of.entry((ps.to_string(), pre)).or_insert_with(|| {
+                        model
+                            .slots
+                            .range(group(ps, pre))
+                            .find(|(_, s)| !s.next_hop.is_empty())
+                            .map(|(_, s)| s.next_hop.clone())
+                    });
+                    if let Some(nh) = nh.clone() {
+                        links.push(link_of(&mut p, &format!("{ps}:{nh}")));
+                    }
                 }
                 (iface.to_string(), links)
             })
             .collect();
         let g = p.groups.len();
         p.groups.push(GroupIn { switch: sw.to_string(), prefix: pre.to_string(), options });
-        // Only slots carrying traffic (those with a forecast) matter to the plan; idle slots keep their next hop.
-        let range = (sw.to_string(), pre.to_string(), 0)..=(sw.to_string(), pre.to_string(), u32::MAX);
-        for (key, o) in fc.slots.range(range) {
+        for (key, o) in fc.slots.range(group(sw, pre)) {
             let Some(s) = model.slots.get(key) else { continue };
             let Some(cur) = p.groups[g].options.iter().position(|opt| opt.0 == s.next_hop) else { continue };
             if o.hedged > 0.0 || o.now > 0.0 {

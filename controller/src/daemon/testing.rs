@@ -28,7 +28,7 @@ pub fn snapshot() -> IngestSnapshot {
         s.interfaces.push(iface(&spine, "Ethernet2", if k == 1 { 1.0 } else { 0.0 }));
         s.neighbors.push(nb(&spine, "Ethernet2", "leaf2", &e));
         s.slots.push(SlotLoad {
-            switch: spine.clone(),
+            switch: spine.as_str().into(),
             prefix: "10.0.2.0/24".into(),
             slot: 0,
             next_hop: Some("Ethernet2".into()),
@@ -43,7 +43,7 @@ pub fn snapshot() -> IngestSnapshot {
             switch: "leaf1".into(),
             prefix: "10.0.2.0/24".into(),
             slot,
-            next_hop: Some(format!("Ethernet{nh}")),
+            next_hop: Some(format!("Ethernet{nh}").into()),
             bps: Some(if loaded { 100e9 } else { 0.0 }),
             stale: false,
         });

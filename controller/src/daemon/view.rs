@@ -112,10 +112,12 @@ impl View {
                 }
             })
             .collect();
+        // Demands that carry traffic (a large fabric has a demand per switch and prefix, most of them idle).
         let demands = c
             .model
             .demands
             .iter()
+            .filter(|(_, d)| d.bps > 0.0 || !d.history.is_empty())
             .map(|((sw, p), d)| {
                 let o = c.last_forecasts.demands.get(&(sw.clone(), p.clone())).copied().unwrap_or_default();
                 DemandRow {

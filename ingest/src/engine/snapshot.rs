@@ -3,6 +3,8 @@
 //! by name. Values of a stale source stay visible (the last known rates) but carry `stale: true`: exclude them
 //! from decisions, never read them as zero.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::counter::Counter;
@@ -89,8 +91,8 @@ pub struct NeighborView {
 /// Traffic a switch forwards towards a destination prefix (AFT octets-forwarded), bits/s.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PrefixDemand {
-    pub switch: String,
-    pub prefix: String,
+    pub switch: Arc<str>,
+    pub prefix: Arc<str>,
     pub bps: Option<f64>,
     pub stale: bool,
 }
@@ -98,11 +100,12 @@ pub struct PrefixDemand {
 /// Load of one WCMP hash slot, bits/s.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SlotLoad {
-    pub switch: String,
-    pub prefix: String,
+    /// Shared strings: a fabric has hundreds of thousands of slots and few distinct names.
+    pub switch: Arc<str>,
+    pub prefix: Arc<str>,
     pub slot: u32,
     /// Egress interface of the slot.
-    pub next_hop: Option<String>,
+    pub next_hop: Option<Arc<str>>,
     pub bps: Option<f64>,
     pub stale: bool,
 }
@@ -154,7 +157,11 @@ fn sum(mut rates: impl Iterator<Item = Option<f64>>) -> Option<f64> {
 
 pub(super) fn build(sources: &[Source], now_ns: i64, fresh_after_ns: i64, stats: EngineStats) -> IngestSnapshot {
     let mut snap = IngestSnapshot { now_ns, stats, ..IngestSnapshot::default() };
-    for s in sources {
+    // Sources in name order and each source's maps in key order: slots come out sorted without a global sort
+    // (hundreds of thousands of them at fabric scale).
+    let mut order: Vec<&Source> = sources.iter().collect();
+    order.sort_by(|a, b| a.name.cmp(&b.name));
+    for s in order {
         let r = Reader { epoch: s.epoch, stale: s.stale, fresh_after_ns };
         let sw = || s.name.to_string();
         for (name, i) in &s.interfaces {
@@ -172,18 +179,29 @@ pub(super) fn build(sources: &[Source], now_ns: i64, fresh_after_ns: i64, stats:
                 });
             }
         }
-        for (prefix, c) in &s.aft {
+        let mut aft: Vec<(&Arc<str>, &[Counter; 2])> = s.aft.iter().collect();
+        aft.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (prefix, c) in aft {
             snap.demands.push(PrefixDemand {
-                switch: sw(),
+                switch: s.name.clone(),
                 prefix: prefix.clone(),
                 bps: r.bits(&c[0]),
                 stale: s.stale,
             });
         }
-        for (prefix, slots) in &s.wcmp {
+        let mut groups: Vec<(&Arc<str>, &Vec<super::state::Slot>)> = s.wcmp.iter().collect();
+        groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (prefix, slots) in groups {
             for (i, slot) in slots.iter().enumerate() {
                 let (next_hop, bps, slot) = (slot.next_hop.clone(), r.bits(&slot.octets), i as u32);
-                snap.slots.push(SlotLoad { switch: sw(), prefix: prefix.clone(), slot, next_hop, bps, stale: s.stale });
+                snap.slots.push(SlotLoad {
+                    switch: s.name.clone(),
+                    prefix: prefix.clone(),
+                    slot,
+                    next_hop,
+                    bps,
+                    stale: s.stale,
+                });
             }
         }
         snap.sources.push(health(s));
@@ -208,8 +226,8 @@ fn health(s: &Source) -> SourceHealth {
 fn sort(snap: &mut IngestSnapshot) {
     snap.interfaces.sort_by(|a, b| (&a.switch, &a.interface).cmp(&(&b.switch, &b.interface)));
     snap.neighbors.sort_by(|a, b| (&a.switch, &a.interface).cmp(&(&b.switch, &b.interface)));
-    snap.demands.sort_by(|a, b| (&a.switch, &a.prefix).cmp(&(&b.switch, &b.prefix)));
-    snap.slots.sort_by(|a, b| (&a.switch, &a.prefix, a.slot).cmp(&(&b.switch, &b.prefix, b.slot)));
+    debug_assert!(snap.demands.is_sorted_by(|a, b| (&a.switch, &a.prefix) <= (&b.switch, &b.prefix)));
+    debug_assert!(snap.slots.is_sorted_by(|a, b| (&a.switch, &a.prefix, a.slot) <= (&b.switch, &b.prefix, b.slot)));
     snap.sources.sort_by(|a, b| a.name.cmp(&b.name));
 }
 

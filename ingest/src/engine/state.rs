@@ -35,8 +35,8 @@ pub(crate) struct Source {
     /// Times its data resumed on a new subscription session after the first one.
     pub reconnects: u64,
     pub interfaces: Map<String, Interface>,
-    pub aft: Map<String, [Counter; 2]>,
-    pub wcmp: Map<String, Vec<Slot>>,
+    pub aft: Map<Arc<str>, [Counter; 2]>,
+    pub wcmp: Map<Arc<str>, Vec<Slot>>,
 }
 
 #[derive(Debug, Default)]
@@ -75,7 +75,7 @@ pub(crate) struct Neighbor {
 
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Slot {
-    pub next_hop: Option<String>,
+    pub next_hop: Option<Arc<str>>,
     pub octets: Counter,
 }
 
@@ -186,7 +186,7 @@ impl Interface {
 impl Source {
     pub fn apply_aft(&mut self, prefix: &str, leaf: AftLeaf, v: &Value, obs: &Obs) -> Option<Observed> {
         if !self.aft.contains_key(prefix) {
-            self.aft.insert(prefix.to_string(), Default::default());
+            self.aft.insert(Arc::from(prefix), Default::default());
         }
         let c = self.aft.get_mut(prefix)?;
         obs.counter(&mut c[leaf as usize], v)
@@ -194,7 +194,7 @@ impl Source {
 
     pub fn apply_slot(&mut self, prefix: &str, slot: u32, leaf: SlotLeaf, v: &Value, obs: &Obs) -> Option<Observed> {
         if !self.wcmp.contains_key(prefix) {
-            self.wcmp.insert(prefix.to_string(), Vec::new());
+            self.wcmp.insert(Arc::from(prefix), Vec::new());
         }
         let slots = self.wcmp.get_mut(prefix)?;
         let i = slot as usize;
@@ -207,7 +207,9 @@ impl Source {
         match (leaf, v) {
             (SlotLeaf::Octets, v) => obs.counter(&mut slots[i].octets, v),
             (SlotLeaf::NextHop, Value::Text(s)) => {
-                slots[i].next_hop = Some(s.clone());
+                if slots[i].next_hop.as_deref() != Some(s.as_str()) {
+                    slots[i].next_hop = Some(Arc::from(s.as_str()));
+                }
                 None
             }
             (SlotLeaf::NextHop, _) => {

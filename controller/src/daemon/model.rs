@@ -165,7 +165,10 @@ impl Model {
             l.ecn_marks_per_s = i.ecn_marks_per_s.unwrap_or(0.0);
             l.pfc_pauses_per_s = i.pause_rx_per_s.unwrap_or(0.0);
             l.drops_per_s = i.drops_per_s.unwrap_or(0.0);
-            push(&mut l.history, u);
+            // Like slots, a link that never carried traffic keeps no series (most host ports of a large fabric).
+            if !l.history.is_empty() || u > 0.0 || !u.is_finite() {
+                push(&mut l.history, u);
+            }
         }
         for l in self.links.values_mut() {
             if l.seen_round != round {

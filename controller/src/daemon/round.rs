@@ -107,8 +107,17 @@ pub fn problem(model: &Model, fc: &Forecasts) -> Problem {
             traffic.push((sw.as_str(), pre.as_str()));
         }
     }
-    // Next hop of a (switch, prefix) as seen in its slot telemetry (first slot that has one), looked up once.
-    let mut next_of: BTreeMap<(String, &str), Option<String>> = BTreeMap::new();
+    // Next hop of each (switch, prefix) as seen in its slot telemetry (first slot that has one): one pass over the
+    // sorted slots, one entry per group.
+    let mut next_of: std::collections::HashMap<(&str, &str), &str> = std::collections::HashMap::new();
+    let mut last: Option<(&str, &str)> = None;
+    for ((sw, pre, _), st) in &model.slots {
+        let k = (sw.as_str(), pre.as_str());
+        if last != Some(k) && !st.next_hop.is_empty() {
+            next_of.insert(k, st.next_hop.as_str());
+            last = Some(k);
+        }
+    }
     for (sw, pre) in traffic {
         let mut opts: Vec<&str> = Vec::new();
         for (_, s) in model.slots.range(group(sw, pre)) {
@@ -126,17 +135,8 @@ pub fn problem(model: &Model, fc: &Forecasts) -> Problem {
                 let up = format!("{sw}:{iface}");
                 let mut links = vec![link_of(&mut p, &up)];
                 let peer_sw = by_name.get(up.as_str()).and_then(|l| l.peer.split(':').next()).filter(|s| !s.is_empty());
-                if let Some(ps) = peer_sw {
-                    let nh = next_of.entry((ps.to_string(), pre)).or_insert_with(|| {
-                        model
-                            .slots
-                            .range(group(ps, pre))
-                            .find(|(_, s)| !s.next_hop.is_empty())
-                            .map(|(_, s)| s.next_hop.clone())
-                    });
-                    if let Some(nh) = nh.clone() {
-                        links.push(link_of(&mut p, &format!("{ps}:{nh}")));
-                    }
+                if let Some((ps, nh)) = peer_sw.and_then(|ps| next_of.get(&(ps, pre)).map(|nh| (ps, nh))) {
+                    links.push(link_of(&mut p, &format!("{ps}:{nh}")));
                 }
                 (iface.to_string(), links)
             })

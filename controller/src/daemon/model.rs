@@ -83,6 +83,71 @@ fn push(h: &mut VecDeque<f64>, v: f64) {
     h.push_back(v);
 }
 
+/// One sample of a series: the last finite value is kept for display; the history records it (NaN when stale or
+/// missing) once the series has ever carried traffic (most series of a large fabric never do).
+fn fold_sample(last: &mut f64, history: &mut VecDeque<f64>, stale: bool, value: Option<f64>) {
+    let v = if stale { f64::NAN } else { value.unwrap_or(f64::NAN) };
+    if v.is_finite() {
+        *last = v;
+    }
+    if !history.is_empty() || v > 0.0 {
+        push(history, v);
+    }
+}
+
+/// A series with no sample this round: stale, and a missing value in its history if it keeps one.
+fn missing_sample(stale: &mut bool, history: &mut VecDeque<f64>) {
+    *stale = true;
+    if !history.is_empty() {
+        push(history, f64::NAN);
+    }
+}
+
+/// Merges `loads` into `map` in one pass: both sorted by the same key (`load_key` and `map_key` give it as borrowed
+/// parts, so no key is built for an entry the map has). Matches and new entries get `fold`; entries with no load
+/// this round get `missing`. Unsorted input is sorted first (the rate engine's snapshots are sorted).
+fn merge_sorted<L, K: Ord, V: Default>(
+    map: &mut BTreeMap<K, V>,
+    loads: &[L],
+    loads_cmp: impl Fn(&L, &L) -> std::cmp::Ordering,
+    load_vs_key: impl Fn(&L, &K) -> std::cmp::Ordering,
+    owned_key: impl Fn(&L) -> K,
+    fold: impl Fn(&mut V, &L),
+    missing: impl Fn(&mut V),
+) {
+    use std::cmp::Ordering;
+    let mut sorted: Vec<&L> = loads.iter().collect();
+    if !sorted.is_sorted_by(|a, b| loads_cmp(a, b) != Ordering::Greater) {
+        sorted.sort_by(|a, b| loads_cmp(a, b));
+    }
+    let mut fresh: Vec<&L> = Vec::new();
+    let mut it = sorted.into_iter().peekable();
+    for (k, v) in map.iter_mut() {
+        let mut seen = false;
+        while let Some(&l) = it.peek() {
+            match load_vs_key(l, k) {
+                Ordering::Less => fresh.push(l),
+                Ordering::Equal => {
+                    fold(v, l);
+                    seen = true;
+                }
+                Ordering::Greater => break,
+            }
+            it.next();
+            if seen {
+                break;
+            }
+        }
+        if !seen {
+            missing(v);
+        }
+    }
+    fresh.extend(it);
+    for l in fresh {
+        fold(map.entry(owned_key(l)).or_default(), l);
+    }
+}
+
 fn neighbor_signature(snap: &IngestSnapshot) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -198,113 +263,40 @@ impl Model {
         self.stale_sources = snap.sources.iter().filter(|s| s.stale).map(|s| s.name.clone()).collect();
     }
 
-    /// Folds the slot loads in. Both the snapshot and the map are sorted by (switch, prefix, slot): one merge pass,
-    /// no key is built for a slot the model already knows (hundreds of thousands of them at fabric scale).
+    /// Folds the slot loads in: one merge pass (see [`merge_sorted`]); idle slots keep no history.
     fn observe_slots(&mut self, loads: &[fathom_ingest::SlotLoad]) {
-        use std::cmp::Ordering;
-        fn fold(st: &mut SlotState, s: &fathom_ingest::SlotLoad) {
-            let nh = s.next_hop.as_deref().unwrap_or_default();
-            if st.next_hop != nh {
-                st.next_hop = nh.to_string();
-            }
-            st.stale = s.stale;
-            let v = if s.stale { f64::NAN } else { s.bps.unwrap_or(f64::NAN) };
-            if v.is_finite() {
-                st.bps = v;
-            }
-            // Most slots never carry traffic: they keep no history until they do (memory at fabric scale).
-            if !st.history.is_empty() || v > 0.0 {
-                push(&mut st.history, v);
-            }
-        }
-        fn key(s: &fathom_ingest::SlotLoad) -> (&str, &str, u32) {
-            (&s.switch, &s.prefix, s.slot)
-        }
-        let mut sorted: Vec<&fathom_ingest::SlotLoad> = loads.iter().collect();
-        if !loads.is_sorted_by(|a, b| key(a) <= key(b)) {
-            sorted.sort_by(|a, b| key(a).cmp(&key(b))); // the rate engine's snapshots are sorted; others may not be
-        }
-        let mut fresh: Vec<&fathom_ingest::SlotLoad> = Vec::new();
-        let mut it = sorted.into_iter().peekable();
-        for (k, st) in self.slots.iter_mut() {
-            let mut seen = false;
-            while let Some(s) = it.peek() {
-                match (&*s.switch, &*s.prefix, s.slot).cmp(&(k.0.as_str(), k.1.as_str(), k.2)) {
-                    Ordering::Less => fresh.push(s),
-                    Ordering::Equal => {
-                        fold(st, s);
-                        seen = true;
-                    }
-                    Ordering::Greater => break,
+        merge_sorted::<fathom_ingest::SlotLoad, _, _>(
+            &mut self.slots,
+            loads,
+            |a, b| (&*a.switch, &*a.prefix, a.slot).cmp(&(&*b.switch, &*b.prefix, b.slot)),
+            |s, k: &SlotKey| (&*s.switch, &*s.prefix, s.slot).cmp(&(k.0.as_str(), k.1.as_str(), k.2)),
+            |s| (s.switch.to_string(), s.prefix.to_string(), s.slot),
+            |st: &mut SlotState, s| {
+                let nh = s.next_hop.as_deref().unwrap_or_default();
+                if st.next_hop != nh {
+                    st.next_hop = nh.to_string();
                 }
-                it.next();
-                if seen {
-                    break;
-                }
-            }
-            if !seen {
-                st.stale = true;
-                if !st.history.is_empty() {
-                    push(&mut st.history, f64::NAN);
-                }
-            }
-        }
-        fresh.extend(it);
-        for s in fresh {
-            let st = self.slots.entry((s.switch.to_string(), s.prefix.to_string(), s.slot)).or_default();
-            fold(st, s);
-        }
+                st.stale = s.stale;
+                fold_sample(&mut st.bps, &mut st.history, s.stale, s.bps);
+            },
+            |st| missing_sample(&mut st.stale, &mut st.history),
+        );
     }
 
-    /// Folds the AFT demands in: one merge pass like [`Model::observe_slots`]; idle demands keep no history.
+    /// Folds the AFT demands in, like [`Model::observe_slots`].
     fn observe_demands(&mut self, loads: &[fathom_ingest::PrefixDemand]) {
-        use std::cmp::Ordering;
-        fn fold(st: &mut DemandState, d: &fathom_ingest::PrefixDemand) {
-            st.stale = d.stale;
-            let v = if d.stale { f64::NAN } else { d.bps.unwrap_or(f64::NAN) };
-            if v.is_finite() {
-                st.bps = v;
-            }
-            if !st.history.is_empty() || v > 0.0 {
-                push(&mut st.history, v);
-            }
-        }
-        fn key(d: &fathom_ingest::PrefixDemand) -> (&str, &str) {
-            (&d.switch, &d.prefix)
-        }
-        let mut sorted: Vec<&fathom_ingest::PrefixDemand> = loads.iter().collect();
-        if !loads.is_sorted_by(|a, b| key(a) <= key(b)) {
-            sorted.sort_by(|a, b| key(a).cmp(&key(b)));
-        }
-        let mut fresh = Vec::new();
-        let mut it = sorted.into_iter().peekable();
-        for (k, st) in self.demands.iter_mut() {
-            let mut seen = false;
-            while let Some(d) = it.peek() {
-                match key(d).cmp(&(k.0.as_str(), k.1.as_str())) {
-                    Ordering::Less => fresh.push(*d),
-                    Ordering::Equal => {
-                        fold(st, d);
-                        seen = true;
-                    }
-                    Ordering::Greater => break,
-                }
-                it.next();
-                if seen {
-                    break;
-                }
-            }
-            if !seen {
-                st.stale = true;
-                if !st.history.is_empty() {
-                    push(&mut st.history, f64::NAN);
-                }
-            }
-        }
-        fresh.extend(it);
-        for d in fresh {
-            fold(self.demands.entry((d.switch.to_string(), d.prefix.to_string())).or_default(), d);
-        }
+        merge_sorted::<fathom_ingest::PrefixDemand, _, _>(
+            &mut self.demands,
+            loads,
+            |a, b| (&*a.switch, &*a.prefix).cmp(&(&*b.switch, &*b.prefix)),
+            |d, k: &(String, String)| (&*d.switch, &*d.prefix).cmp(&(k.0.as_str(), k.1.as_str())),
+            |d| (d.switch.to_string(), d.prefix.to_string()),
+            |st: &mut DemandState, d| {
+                st.stale = d.stale;
+                fold_sample(&mut st.bps, &mut st.history, d.stale, d.bps);
+            },
+            |st| missing_sample(&mut st.stale, &mut st.history),
+        );
     }
 
     /// Links usable for decisions: up, fresh and not drained.

@@ -9,13 +9,24 @@ use std::net::Ipv4Addr;
 use fathom_ingest::{InterfaceView, NeighborView};
 use fathom_topology::{Fabric, Prefix, Role};
 
-fn role_of(name: &str, has_hosts: bool) -> Role {
-    if has_hosts || name.starts_with("leaf") {
+/// A switch's tier from the graph's shape: switches with hosts are leaves, their switch neighbors spines, the rest
+/// super-spines. Only when LLDP shows no host at all (hosts that do not run LLDP) do names decide.
+fn role_of(name: &str, leaves: &BTreeSet<&str>, next_to_leaf: &BTreeSet<&str>) -> Role {
+    if leaves.is_empty() {
+        return if name.starts_with("leaf") || name.starts_with("edge") || name.starts_with("tor") {
+            Role::Leaf
+        } else if name.starts_with("core") || name.starts_with("super") {
+            Role::SuperSpine
+        } else {
+            Role::Spine
+        };
+    }
+    if leaves.contains(name) {
         Role::Leaf
-    } else if name.starts_with("core") || name.starts_with("super") {
-        Role::SuperSpine
-    } else {
+    } else if next_to_leaf.contains(name) {
         Role::Spine
+    } else {
+        Role::SuperSpine
     }
 }
 
@@ -31,9 +42,16 @@ pub fn fabric(neighbors: &[NeighborView], interfaces: &[InterfaceView]) -> Resul
             m.entry(n.switch.as_str()).or_insert_with(Vec::new).push(n);
             m
         });
+    let leaves: BTreeSet<&str> = hosts_of.keys().copied().collect();
+    let next_to_leaf: BTreeSet<&str> = neighbors
+        .iter()
+        .filter(|n| leaves.contains(n.switch.as_str()) && targets.contains(n.system_name.as_str()))
+        .map(|n| n.system_name.as_str())
+        .filter(|s| !leaves.contains(s))
+        .collect();
     let mut f = Fabric::new();
     for (i, &t) in targets.iter().enumerate() {
-        let role = role_of(t, hosts_of.contains_key(t));
+        let role = role_of(t, &leaves, &next_to_leaf);
         f.add_switch(t, role, 64_512 + i as u32, Ipv4Addr::from(0x0afe_0000 + i as u32)).map_err(|e| e.to_string())?;
     }
     let mut done = BTreeSet::new();
@@ -106,5 +124,38 @@ mod tests {
             assert_eq!(&f.node(f.prefixes()[q].leaf).name, leaf);
         }
         assert_eq!(f.with_role(Role::Spine).count(), 2);
+    }
+
+    #[test]
+    fn roles_come_from_the_graph_shape_not_from_names() {
+        let sc = fathom_sim::Scenario::from_toml("duration_s = 1.0\n[topology]\nkind = \"fat-tree\"\nk = 4\n").unwrap();
+        let sim = fathom_sim::Simulation::new(&sc).unwrap();
+        let mut eng = fathom_ingest::RateEngine::new(fathom_ingest::EngineConfig {
+            sample_interval_ns: 100_000_000,
+            stale_after_intervals: 5,
+            max_counter_rate: 1e13,
+        });
+        eng.handle(&fathom_ingest::IngestEvent::Telemetry(crate::daemon::offline::batches(&sim.telemetry())), 0);
+        let mut snap = eng.snapshot(0);
+        // Switches renamed to opaque names: roles must come from the shape alone.
+        let truth = sim.fabric();
+        let opaque: BTreeMap<String, String> =
+            truth.switches().enumerate().map(|(i, n)| (truth.node(n).name.clone(), format!("sw{i:03}"))).collect();
+        let rename = |x: &mut String| {
+            if let Some(o) = opaque.get(x.as_str()) {
+                *x = o.clone();
+            }
+        };
+        snap.interfaces.iter_mut().for_each(|i| rename(&mut i.switch));
+        for n in &mut snap.neighbors {
+            rename(&mut n.switch);
+            rename(&mut n.system_name);
+        }
+        let f = fabric(&snap.neighbors, &snap.interfaces).unwrap();
+        for n in truth.switches() {
+            let name = &truth.node(n).name;
+            let got = f.node(f.find(&opaque[name]).unwrap()).role();
+            assert_eq!(got, truth.node(n).role(), "{name} (as {})", opaque[name]);
+        }
     }
 }

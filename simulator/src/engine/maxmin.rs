@@ -63,9 +63,8 @@ pub struct Scratch {
     lflows: Vec<u32>,
     rem: Vec<f64>,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
-    by_cap: Vec<u32>,
+    by_cap: Vec<(i64, u32)>,
     frozen: Vec<bool>,
-    members: Vec<u32>,
 }
 
 /// Solves the subproblem.
@@ -80,10 +79,26 @@ fn reset<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
     v.resize(n, x);
 }
 
+/// An integer that orders like `f64::total_cmp`.
+fn total_key(x: f64) -> i64 {
+    let b = x.to_bits() as i64;
+    b ^ ((((b >> 63) as u64) >> 1) as i64)
+}
+
 /// Solves the subproblem into `out`, reusing `s`.
+///
+/// A link's level `rem / count` never falls while the water rises (a flow leaving it is frozen at most at that
+/// level), so the heap is updated lazily: a popped entry whose level has risen is pushed again with the new level,
+/// and a freeze pushes only in the rare case rounding lowered a level. The order of saturations, and so the
+/// result, is exactly that of a heap updated on every change.
 pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     let nf = p.flows();
     let nl = p.link_cap.len();
+    reset(&mut out.rate, nf, 0.0);
+    reset(&mut out.bottleneck, nf, None);
+    if nf == 0 {
+        return;
+    }
     reset(&mut s.count, nl, 0);
     for &l in &p.hops {
         s.count[l as usize] += 1;
@@ -94,7 +109,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         s.lstart[l + 1] = s.lstart[l] + s.count[l];
     }
     s.fill.clear();
-    s.fill.extend_from_slice(&s.lstart);
+    s.fill.extend_from_slice(&s.lstart[..nl]);
     reset(&mut s.lflows, p.hops.len(), 0);
     for f in 0..nf {
         for &l in p.flow_links(f) {
@@ -104,54 +119,61 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     }
     s.rem.clear();
     s.rem.extend_from_slice(&p.link_cap);
-    s.heap.clear();
-    for l in 0..nl {
-        if s.count[l] > 0 {
-            s.heap.push(Reverse((key(s.rem[l] / s.count[l] as f64), l as u32)));
-        }
-    }
+    let mut entries = std::mem::take(&mut s.heap).into_vec();
+    entries.clear();
+    entries.extend(
+        (0..nl).filter(|&l| s.count[l] > 0).map(|l| Reverse((key(s.rem[l] / s.count[l] as f64), l as u32))),
+    );
+    s.heap = BinaryHeap::from(entries);
     s.by_cap.clear();
-    s.by_cap.extend(0..nf as u32);
-    s.by_cap.sort_unstable_by(|&a, &b| p.flow_cap[a as usize].total_cmp(&p.flow_cap[b as usize]).then(a.cmp(&b)));
+    s.by_cap.extend((0..nf as u32).map(|f| (total_key(p.flow_cap[f as usize]), f)));
+    s.by_cap.sort_unstable();
     let mut next_cap = 0usize;
-    reset(&mut out.rate, nf, 0.0);
-    reset(&mut out.bottleneck, nf, None);
     reset(&mut s.frozen, nf, false);
     let mut left = nf;
-    let Scratch { count, lstart, lflows, rem, heap, by_cap, frozen, members, .. } = s;
-    let freeze =
-        |f: usize, r: f64, rem: &mut Vec<f64>, count: &mut Vec<u32>, heap: &mut BinaryHeap<Reverse<(u64, u32)>>| {
-            for &l in p.flow_links(f) {
-                let l = l as usize;
-                rem[l] -= r;
-                count[l] -= 1;
-                if count[l] > 0 {
-                    heap.push(Reverse((key(rem[l] / count[l] as f64), l as u32)));
+    let Scratch { count, lstart, lflows, rem, heap, by_cap, frozen, .. } = s;
+    let freeze = |f: usize, r: f64, rem: &mut [f64], count: &mut [u32], heap: &mut BinaryHeap<Reverse<(u64, u32)>>| {
+        for &l in p.flow_links(f) {
+            let l = l as usize;
+            let before = rem[l] / count[l] as f64;
+            rem[l] -= r;
+            count[l] -= 1;
+            if count[l] > 0 {
+                let after = rem[l] / count[l] as f64;
+                if key(after) < key(before) {
+                    heap.push(Reverse((key(after), l as u32)));
                 }
             }
-        };
+        }
+    };
     while left > 0 {
         // The lowest valid link level.
         let mut top = None;
         while let Some(&Reverse((k, l))) = heap.peek() {
             let lu = l as usize;
-            if count[lu] > 0 && key(rem[lu] / count[lu] as f64) == k {
+            if count[lu] == 0 {
+                heap.pop();
+                continue;
+            }
+            let now = key(rem[lu] / count[lu] as f64);
+            if now == k {
                 top = Some((f64::from_bits(k), lu));
                 break;
             }
             heap.pop();
+            if now > k {
+                heap.push(Reverse((now, l)));
+            }
         }
-        while next_cap < nf && frozen[by_cap[next_cap] as usize] {
+        while next_cap < nf && frozen[by_cap[next_cap].1 as usize] {
             next_cap += 1;
         }
-        let cap_flow = by_cap.get(next_cap).map(|&f| f as usize);
+        let cap_flow = by_cap.get(next_cap).map(|&(_, f)| f as usize);
         match (top, cap_flow) {
             (Some((level, l)), Some(f)) if p.flow_cap[f] > level => {
                 heap.pop();
-                members.clear();
-                members.extend_from_slice(&lflows[lstart[l] as usize..lstart[l + 1] as usize]);
-                for &g in members.iter() {
-                    let g = g as usize;
+                for i in lstart[l] as usize..lstart[l + 1] as usize {
+                    let g = lflows[i] as usize;
                     if frozen[g] {
                         continue;
                     }

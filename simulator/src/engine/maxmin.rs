@@ -41,6 +41,15 @@ impl Problem {
         self.start.push(self.hops.len() as u32);
         self.flow_cap.push(cap);
     }
+    /// Ends a flow whose links were pushed onto `hops` directly.
+    pub fn end_flow(&mut self, cap: f64) {
+        if self.start.is_empty() {
+            self.start.push(0);
+        }
+        // The flow's links are the hops pushed since the previous flow ended.
+        self.start.push(self.hops.len() as u32);
+        self.flow_cap.push(cap);
+    }
     fn flow_links(&self, f: usize) -> &[u32] {
         &self.hops[self.start[f] as usize..self.start[f + 1] as usize]
     }

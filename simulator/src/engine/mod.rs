@@ -40,6 +40,23 @@ struct Dirty {
     flows: Vec<u32>,
 }
 
+/// Link index meaning "no link" (a flow not bottlenecked at a link).
+const NO_LINK: u32 = u32::MAX;
+
+/// The working sets of one recompute (see [`Simulation::recompute`]).
+#[derive(Debug, Default)]
+struct ClosureScratch {
+    /// F: the flows whose rates are re-solved, sorted before each solve.
+    f_set: Vec<u32>,
+    /// Links of S not yet expanded.
+    pending: Vec<usize>,
+    /// Flows the validation adds to F.
+    add: Vec<u32>,
+    /// Local -> global link index of the last solve.
+    local: Vec<usize>,
+    alloc: maxmin::Allocation,
+}
+
 /// A running simulation: fabric, workloads, flows, queues and counters, advanced by events on a simulated clock.
 #[derive(Debug)]
 pub struct Simulation {
@@ -81,6 +98,8 @@ pub struct Simulation {
     /// Highest fencing token a slot-table write carried.
     fence: u64,
     dirty: Dirty,
+    /// The previous batch's dirty lists, cleared, kept for their capacity.
+    dirty_spare: Dirty,
     stats: Stats,
     // scratch for recompute
     link_mark: Vec<u32>,
@@ -88,11 +107,17 @@ pub struct Simulation {
     link_local_mark: Vec<u32>,
     local_round: u32,
     flow_mark: Vec<u32>,
+    /// Per flow slot: the link the flow is bottlenecked at (`NO_LINK` if none), read by the closure search.
+    bneck: Vec<u32>,
     mark: u32,
     problem: maxmin::Problem,
     solver: maxmin::Scratch,
     /// `Fabric::usable` of every link, refreshed on topology change (read on every solve).
     link_usable: Vec<bool>,
+    /// Capacity of every link, bit/s.
+    link_cap: Vec<f64>,
+    /// Working sets of `recompute`, kept for their capacity.
+    closure: ClosureScratch,
     /// Per local link of the last solve: rate added by the subproblem's flows, and its fair level.
     scratch_added: Vec<f64>,
     scratch_level: Vec<f64>,
@@ -155,17 +180,22 @@ impl Simulation {
             faults: Vec::new(),
             fence: 0,
             dirty: Dirty::default(),
+            dirty_spare: Dirty::default(),
             stats: Stats::default(),
             flow_mark: Vec::new(),
+            bneck: Vec::new(),
             mark: 0,
             problem: maxmin::Problem::default(),
             solver: maxmin::Scratch::default(),
             link_usable: Vec::new(),
+            link_cap: Vec::new(),
+            closure: ClosureScratch::default(),
             scratch_added: Vec::new(),
             scratch_level: Vec::new(),
             scratch_outside: Vec::new(),
         };
         sim.link_usable = sim.fabric.link_ids().map(|l| sim.fabric.usable(l)).collect();
+        sim.link_cap = sim.fabric.link_ids().map(|l| sim.fabric.link(l).capacity_bps).collect();
         let mut pool = HostPool::new(&sim.fabric);
         let mut place_rng = Rng::derive(scenario.seed, 0xF1ACE);
         for (i, w) in scenario.workloads.iter().enumerate() {
@@ -322,6 +352,7 @@ impl Simulation {
         let idx = self.free.pop().unwrap_or_else(|| {
             self.flows.push(None);
             self.flow_mark.push(0);
+            self.bneck.push(NO_LINK);
             (self.flows.len() - 1) as u32
         });
         let flow = Flow {
@@ -336,7 +367,6 @@ impl Simulation {
             remaining: s.bytes,
             since: self.now,
             rate: 0.0,
-            bottleneck: None,
             path,
             accs,
             started_ns: self.now,
@@ -344,6 +374,7 @@ impl Simulation {
         };
         self.next_flow_id += 1;
         self.stats.flows_started += 1;
+        self.bneck[idx as usize] = NO_LINK;
         if s.bytes.is_infinite() {
             self.open.entry((w, s.tag)).or_default().push(idx);
         }
@@ -413,7 +444,7 @@ impl Simulation {
         let dt = (now - link.settled) as f64 * 1e-9;
         let window = link.settled / self.window_ns;
         link.settled = now;
-        let cap = self.fabric.link(LinkId::new(l)).capacity_bps;
+        let cap = self.link_cap[l];
         let total = link.total_rate();
         let spare = (cap - total).max(self.qp.drain_frac * cap);
         let mut limit_s: f64 = 0.0;
@@ -537,7 +568,7 @@ impl Simulation {
     }
 
     fn saturated(&self, l: usize) -> bool {
-        self.links[l].total_rate() >= self.fabric.link(LinkId::new(l)).capacity_bps * (1.0 - 1e-9)
+        self.links[l].total_rate() >= self.link_cap[l] * (1.0 - 1e-9)
     }
 
     /// Recomputes max-min rates for the flows the current batch affected.
@@ -547,76 +578,81 @@ impl Simulation {
     /// set is solved again. Flows outside the set keep their rates, which stay max-min fair because they share only
     /// unsaturated links with it.
     fn recompute(&mut self) {
-        let dirty = std::mem::take(&mut self.dirty);
-        if dirty.links.is_empty() && dirty.flows.is_empty() {
+        if self.dirty.links.is_empty() && self.dirty.flows.is_empty() {
             return;
         }
+        let spare = std::mem::take(&mut self.dirty_spare);
+        let mut dirty = std::mem::replace(&mut self.dirty, spare);
+        let mut cs = std::mem::take(&mut self.closure);
         self.stats.recomputes += 1;
         let m = self.next_mark();
-        let mut s_links: Vec<usize> = Vec::new();
-        let mut f_set: Vec<u32> = Vec::new();
-        let mut pending: Vec<usize> = Vec::new();
-        let mut f_set_add: Vec<u32> = Vec::new();
-        let add_link = |l: usize, marks: &mut Vec<u32>, pending: &mut Vec<usize>, s: &mut Vec<usize>| {
-            if marks[l] != m {
-                marks[l] = m;
-                pending.push(l);
-                s.push(l);
-            }
-        };
+        cs.f_set.clear();
+        cs.pending.clear();
+        cs.add.clear();
         for &l in &dirty.links {
-            add_link(l as usize, &mut self.link_mark, &mut pending, &mut s_links);
+            let l = l as usize;
+            if self.link_mark[l] != m {
+                self.link_mark[l] = m;
+                cs.pending.push(l);
+            }
         }
         for &fi in &dirty.flows {
             if let Some(f) = self.flows[fi as usize].as_ref() {
                 if self.flow_mark[fi as usize] != m {
                     self.flow_mark[fi as usize] = m;
-                    f_set.push(fi);
+                    cs.f_set.push(fi);
                 }
                 for h in &f.path {
-                    add_link(h.link.index(), &mut self.link_mark, &mut pending, &mut s_links);
+                    let l = h.link.index();
+                    if self.link_mark[l] != m {
+                        self.link_mark[l] = m;
+                        cs.pending.push(l);
+                    }
                 }
             }
         }
-        let mut alloc;
-        let mut local: Vec<usize>;
         loop {
             // Grow F through S: the flows bottlenecked at an S link can change; their saturated links join S.
-            while let Some(l) = pending.pop() {
+            while let Some(l) = cs.pending.pop() {
                 for k in 0..self.links[l].flows.len() {
                     let fi = self.links[l].flows[k];
-                    if self.flow_mark[fi as usize] == m {
-                        continue;
-                    }
-                    let f = self.flows[fi as usize].as_ref().expect("linked flows exist");
-                    if f.bottleneck.map(|b| b.index()) != Some(l) {
+                    if self.bneck[fi as usize] != l as u32 || self.flow_mark[fi as usize] == m {
                         continue;
                     }
                     self.flow_mark[fi as usize] = m;
-                    f_set.push(fi);
-                    self.push_saturated_links(fi, m, &mut pending, &mut s_links);
+                    cs.f_set.push(fi);
+                    self.push_saturated_links(fi, m, &mut cs.pending);
                 }
             }
-            f_set.sort_unstable();
-            (alloc, local) = self.solve(&f_set);
-            if !self.validate_closure(&f_set, &alloc, &local, m, &mut pending, &mut s_links, &mut f_set_add) {
+            if cs.f_set.is_empty() {
+                // No flow can change rate: the batch only freed capacity no flow was limited by.
                 break;
             }
-            f_set.append(&mut f_set_add);
+            cs.f_set.sort_unstable();
+            self.solve(&cs.f_set, &mut cs.local, &mut cs.alloc);
+            if !self.validate_closure(&mut cs, m) {
+                break;
+            }
+            cs.f_set.append(&mut cs.add);
         }
-        self.stats.closure_flows += f_set.len() as u64;
-        self.apply_allocation(&f_set, &alloc, &local);
+        self.stats.closure_flows += cs.f_set.len() as u64;
+        if !cs.f_set.is_empty() {
+            self.apply_allocation(&cs.f_set, &cs.alloc, &cs.local);
+        }
+        dirty.links.clear();
+        dirty.flows.clear();
+        self.dirty_spare = dirty;
+        self.closure = cs;
     }
 
     /// Puts the saturated links of flow `fi` that are not yet in S into S (and the expansion queue).
-    fn push_saturated_links(&mut self, fi: u32, m: u32, pending: &mut Vec<usize>, s_links: &mut Vec<usize>) {
+    fn push_saturated_links(&mut self, fi: u32, m: u32, pending: &mut Vec<usize>) {
         let n = self.flows[fi as usize].as_ref().map_or(0, |f| f.path.len());
         for k in 0..n {
             let l2 = self.flows[fi as usize].as_ref().expect("present").path[k].link.index();
             if self.link_mark[l2] != m && self.saturated(l2) {
                 self.link_mark[l2] = m;
                 pending.push(l2);
-                s_links.push(l2);
             }
         }
     }
@@ -624,17 +660,8 @@ impl Simulation {
     /// Checks a closure's solution against the flows left outside it. Returns true (and what to add) when
     /// - a link outside S is saturated by the new rates (it joins S), or
     /// - a flow outside F on a link of the subproblem runs faster than that link's new fair level (it joins F).
-    #[allow(clippy::too_many_arguments)] // reason: the closure's working sets, kept as locals of `recompute`
-    fn validate_closure(
-        &mut self,
-        f_set: &[u32],
-        alloc: &maxmin::Allocation,
-        local: &[usize],
-        m: u32,
-        pending: &mut Vec<usize>,
-        s_links: &mut Vec<usize>,
-        add: &mut Vec<u32>,
-    ) -> bool {
+    fn validate_closure(&mut self, cs: &mut ClosureScratch, m: u32) -> bool {
+        let ClosureScratch { f_set, pending, add, local, alloc } = cs;
         let mut added = std::mem::take(&mut self.scratch_added);
         let mut level = std::mem::take(&mut self.scratch_level);
         added.clear();
@@ -652,13 +679,12 @@ impl Simulation {
         }
         let mut grew = false;
         for (li, &l) in local.iter().enumerate() {
-            let cap = self.fabric.link(LinkId::new(l)).capacity_bps;
+            let cap = self.link_cap[l];
             if self.link_mark[l] != m {
                 let new_total = cap - self.problem.link_cap[li] + added[li];
                 if new_total >= cap * (1.0 - 1e-9) {
                     self.link_mark[l] = m;
                     pending.push(l);
-                    s_links.push(l);
                     grew = true;
                 }
             }
@@ -673,7 +699,7 @@ impl Simulation {
                     if self.flows[fi as usize].as_ref().is_some_and(|f| f.rate > lim) {
                         self.flow_mark[fi as usize] = m;
                         add.push(fi);
-                        self.push_saturated_links(fi, m, pending, s_links);
+                        self.push_saturated_links(fi, m, pending);
                         grew = true;
                     }
                 }
@@ -685,16 +711,14 @@ impl Simulation {
     }
 
     /// Builds and solves the max-min subproblem of `f_set`; returns the allocation and the local→global link map.
-    fn solve(&mut self, f_set: &[u32]) -> (maxmin::Allocation, Vec<usize>) {
+    fn solve(&mut self, f_set: &[u32], local: &mut Vec<usize>, alloc: &mut maxmin::Allocation) {
         self.local_round = self.local_round.wrapping_add(1).max(1);
         let lm = self.local_round;
-        let mut local: Vec<usize> = Vec::new();
+        local.clear();
         let mut p = std::mem::take(&mut self.problem);
         p.clear();
-        let mut ls: Vec<u32> = Vec::with_capacity(8);
         for &fi in f_set {
             let f = self.flows[fi as usize].as_ref().expect("in set");
-            ls.clear();
             for h in &f.path {
                 let l = h.link.index();
                 // `link_local[l]` is valid only when `link_local_mark[l]` is this round's mark.
@@ -703,10 +727,10 @@ impl Simulation {
                     self.link_local[l] = local.len() as u32;
                     local.push(l);
                 }
-                ls.push(self.link_local[l]);
+                p.hops.push(self.link_local[l]);
             }
             let cap = if f.path.is_empty() { 0.0 } else { f.cap_bps };
-            p.push_flow(ls.iter().copied(), cap);
+            p.end_flow(cap);
         }
         // What flows outside the set use on each link: the link's total minus the set's current rates.
         let mut outside = std::mem::take(&mut self.scratch_outside);
@@ -719,15 +743,13 @@ impl Simulation {
             }
         }
         for (li, &l) in local.iter().enumerate() {
-            let cap = self.fabric.link(LinkId::new(l)).capacity_bps;
+            let cap = self.link_cap[l];
             outside[li] = outside[li].max(0.0);
             p.link_cap.push(if self.link_usable[l] { (cap - outside[li]).max(0.0) } else { 0.0 });
         }
         self.scratch_outside = outside;
-        let mut alloc = maxmin::Allocation::default();
-        maxmin::solve_with(&p, &mut self.solver, &mut alloc);
+        maxmin::solve_with(&p, &mut self.solver, alloc);
         self.problem = p;
-        (alloc, local)
     }
 
     /// Applies new rates: counters, queue overshoot at each flow's bottleneck, completion events.
@@ -736,19 +758,18 @@ impl Simulation {
             let Some(f) = self.flows[fi as usize].as_ref() else { continue };
             let new = alloc.rate[k];
             let fresh = f.since == self.now && f.rate == 0.0 && f.started_ns == self.now;
-            let first_cap = f.path.first().map_or(0.0, |h| self.fabric.link(h.link).capacity_bps);
+            let first_cap = f.path.first().map_or(0.0, |h| self.link_cap[h.link.index()]);
             let sending = if fresh { f.cap_bps.min(first_cap) } else { f.rate };
-            let bottleneck = alloc.bottleneck[k].map(|li| LinkId::new(local[li as usize]));
+            let bottleneck = alloc.bottleneck[k].map(|li| local[li as usize]);
             let class = f.class.index();
             let changed = new != f.rate || fresh;
             self.set_rate(fi, new);
-            let f = self.flows[fi as usize].as_mut().expect("present");
-            f.bottleneck = bottleneck;
-            if let Some(b) = bottleneck {
+            self.bneck[fi as usize] = bottleneck.map_or(NO_LINK, |b| b as u32);
+            let f = self.flows[fi as usize].as_ref().expect("present");
+            if let Some(bi) = bottleneck {
                 let overshoot = sending - new;
-                let is_access = f.path.first().is_some_and(|h| h.link == b);
+                let is_access = f.path.first().is_some_and(|h| h.link.index() == bi);
                 if overshoot > 0.0 && !is_access {
-                    let bi = b.index();
                     self.settle(bi);
                     self.links[bi].queues[class].excess_bps += overshoot;
                 }
@@ -878,7 +899,8 @@ impl Simulation {
         for &i in &all {
             self.flow_mark[i as usize] = m;
         }
-        let (alloc, _) = self.solve(&all);
+        let (mut local, mut alloc) = (Vec::new(), maxmin::Allocation::default());
+        self.solve(&all, &mut local, &mut alloc);
         all.iter()
             .enumerate()
             .map(|(k, &i)| {

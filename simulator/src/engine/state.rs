@@ -96,7 +96,6 @@ pub struct Flow {
     pub remaining: f64,
     pub since: u64,
     pub rate: f64,
-    pub bottleneck: Option<LinkId>,
     /// Empty while the destination is unreachable (the flow is stalled).
     pub path: Vec<Hop>,
     /// Counters this flow's rate feeds (indices into the engine's counter arena).

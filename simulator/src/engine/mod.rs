@@ -10,7 +10,7 @@ pub mod state;
 mod stats;
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use fathom_topology::{Fabric, LinkId, NodeId, WcmpState};
 
@@ -23,7 +23,7 @@ use crate::workload::spec::BuildCx;
 use crate::workload::{Action, Cx, FlowSpec, Workload};
 use forward::{Forwarder, RouteCache};
 use queue::QueueParams;
-use state::{Acc, FiveTuple, Flow, Hop, LinkState, Owner, NO_SLOT};
+use state::{FiveTuple, Flow, Hop, LinkState, Owner, NO_SLOT};
 pub use stats::Stats;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -78,14 +78,19 @@ pub struct Simulation {
     flows: Vec<Option<Flow>>,
     free: Vec<u32>,
     next_flow_id: u64,
-    /// Open-ended flows by (workload, tag), for rate-cap changes.
-    open: BTreeMap<(u32, u64), Vec<u32>>,
+    /// Open-ended flows by (workload, tag), for rate-cap changes (looked up only, never iterated).
+    open: HashMap<(u32, u64), Vec<u32>>,
+    /// Path and counter binding of ended flows by 5-tuple, reused when the same 5-tuple starts again under the
+    /// same forwarding state (an RDMA queue pair of a collective sends on one path every iteration). Looked up
+    /// only, never iterated; cleared whenever tables or the topology change.
+    path_cache: HashMap<FiveTuple, (Vec<Hop>, Vec<u32>)>,
     links: Vec<LinkState>,
     workloads: Vec<Box<dyn Workload>>,
     wl_rng: Vec<Rng>,
-    /// Lazily integrated byte counters (AFT per switch and prefix, WCMP per device, prefix and slot), indexed
-    /// by the maps below; flows hold the indices of the counters they feed.
-    accs: Vec<Acc>,
+    /// Byte counters (AFT per switch and prefix, WCMP per device, prefix and slot), indexed by the maps below;
+    /// flows hold the indices of the counters they feed. A counter's value is its entry here (bytes of flows
+    /// no longer bound to it) plus what each flow bound to it sent since binding (see `Simulation::acc_values`).
+    acc_base: Vec<f64>,
     /// Destination prefix of each host (by node index).
     host_prefix: Vec<Option<usize>>,
     aft: BTreeMap<(u32, u32), u32>,
@@ -168,10 +173,11 @@ impl Simulation {
             flows: Vec::new(),
             free: Vec::new(),
             next_flow_id: 1,
-            open: BTreeMap::new(),
+            open: HashMap::new(),
+            path_cache: HashMap::new(),
             workloads: Vec::new(),
             wl_rng: Vec::new(),
-            accs: Vec::new(),
+            acc_base: Vec::new(),
             host_prefix,
             aft: BTreeMap::new(),
             slot_acc: BTreeMap::new(),
@@ -347,8 +353,14 @@ impl Simulation {
             dst_port: s.dst_port,
             protocol: s.protocol,
         };
-        let path = self.forwarder().path(s.src, s.dst, prefix, &tuple).unwrap_or_default();
-        let accs = self.bind_accs(prefix, &path);
+        let (path, accs) = match self.path_cache.remove(&tuple) {
+            Some(cached) => cached,
+            None => {
+                let path = self.forwarder().path(s.src, s.dst, prefix, &tuple).unwrap_or_default();
+                let accs = self.bind_accs(prefix, &path);
+                (path, accs)
+            }
+        };
         let idx = self.free.pop().unwrap_or_else(|| {
             self.flows.push(None);
             self.flow_mark.push(0);
@@ -367,6 +379,8 @@ impl Simulation {
             remaining: s.bytes,
             since: self.now,
             rate: 0.0,
+            sent: 0.0,
+            acc_from: 0.0,
             path,
             accs,
             started_ns: self.now,
@@ -388,7 +402,8 @@ impl Simulation {
     /// Takes a flow out of the fabric (settling its counters at `now`).
     fn remove_flow(&mut self, i: u32) -> Flow {
         self.set_rate(i, 0.0);
-        let f = self.flows[i as usize].take().expect("caller checked");
+        self.unbind_accs(i);
+        let mut f = self.flows[i as usize].take().expect("caller checked");
         self.unlink(i, &f.path);
         if f.remaining.is_infinite() {
             if let Some(v) = self.open.get_mut(&(f.owner.workload, f.owner.tag)) {
@@ -396,6 +411,11 @@ impl Simulation {
             }
         }
         self.free.push(i);
+        // Bounded: flows with ever new 5-tuples (short flows on random ports) must not grow it without end.
+        if self.path_cache.len() >= 4096 + self.flows.len() {
+            self.path_cache.clear();
+        }
+        self.path_cache.insert(f.tuple, (std::mem::take(&mut f.path), std::mem::take(&mut f.accs)));
         f
     }
 
@@ -412,6 +432,7 @@ impl Simulation {
 
     /// Re-resolves the path of every flow (after a topology or table change); flows whose path changed move.
     fn repath(&mut self, only_prefix: Option<usize>) {
+        self.path_cache.clear();
         for i in 0..self.flows.len() {
             let Some(f) = self.flows[i].as_ref() else { continue };
             if only_prefix.is_some_and(|p| p != f.prefix) {
@@ -421,9 +442,11 @@ impl Simulation {
             let new = self.forwarder().path(src, dst, prefix, &tuple).unwrap_or_default();
             if new != self.flows[i].as_ref().expect("checked").path {
                 self.set_rate(i as u32, 0.0);
+                self.unbind_accs(i as u32);
                 let accs = self.bind_accs(prefix, &new);
                 let fl = self.flows[i].as_mut().expect("checked");
                 fl.accs = accs;
+                fl.acc_from = fl.sent;
                 let old = std::mem::replace(&mut fl.path, new.clone());
                 self.unlink(i as u32, &old);
                 for h in &new {
@@ -504,13 +527,11 @@ impl Simulation {
             return;
         }
         f.remaining = f.remaining_at(now);
+        f.sent = f.sent_at(now);
         f.since = now;
         f.rate = rate;
         let (class, delta) = (f.class.index(), rate - old);
         let hops = std::mem::take(&mut f.path);
-        for &a in &f.accs {
-            self.accs[a as usize].add_rate(now, delta / 8.0);
-        }
         for h in &hops {
             let l = h.link.index();
             self.settle(l);
@@ -525,7 +546,6 @@ impl Simulation {
 
     /// The counters a flow on `path` towards `prefix` feeds: AFT at every switch it crosses, WCMP slots it used.
     fn bind_accs(&mut self, prefix: usize, path: &[Hop]) -> Vec<u32> {
-        let now = self.now;
         let mut out = Vec::with_capacity(path.len() * 2);
         let p = prefix as u32;
         for h in path.iter().filter(|h| h.slot != NO_SLOT && self.fabric.node(h.chooser).is_switch()) {
@@ -538,11 +558,11 @@ impl Simulation {
         for (k, h) in path.iter().enumerate() {
             if k > 0 {
                 let sw = self.fabric.endpoints(h.link).0.index() as u32;
-                out.push(Self::acc_slot(&mut self.accs, &mut self.aft, (sw, p), now));
+                out.push(Self::acc_slot(&mut self.acc_base, &mut self.aft, (sw, p)));
             }
             if h.slot != NO_SLOT {
                 let key = (h.chooser.index() as u32, p, h.slot);
-                let a = Self::acc_slot(&mut self.accs, &mut self.slot_acc, key, now);
+                let a = Self::acc_slot(&mut self.acc_base, &mut self.slot_acc, key);
                 self.slot_link.insert(a, h.link);
                 out.push(a);
             }
@@ -550,11 +570,33 @@ impl Simulation {
         out
     }
 
-    fn acc_slot<K: Ord>(accs: &mut Vec<Acc>, map: &mut BTreeMap<K, u32>, key: K, now: u64) -> u32 {
+    fn acc_slot<K: Ord>(accs: &mut Vec<f64>, map: &mut BTreeMap<K, u32>, key: K) -> u32 {
         *map.entry(key).or_insert_with(|| {
-            accs.push(Acc { since: now, ..Default::default() });
+            accs.push(0.0);
             (accs.len() - 1) as u32
         })
+    }
+
+    /// Moves what flow `i` sent since binding into its counters' bases (before it leaves them).
+    fn unbind_accs(&mut self, i: u32) {
+        let Some(f) = self.flows[i as usize].as_mut() else { return };
+        let bytes = f.sent_at(self.now) - f.acc_from;
+        for &a in &f.accs {
+            self.acc_base[a as usize] += bytes;
+        }
+        f.acc_from = f.sent_at(self.now);
+    }
+
+    /// The value of every byte counter at `now`.
+    pub(crate) fn acc_values(&self) -> Vec<f64> {
+        let mut v = self.acc_base.clone();
+        for f in self.flows.iter().flatten() {
+            let bytes = f.sent_at(self.now) - f.acc_from;
+            for &a in &f.accs {
+                v[a as usize] += bytes;
+            }
+        }
+        v
     }
 
     fn next_mark(&mut self) -> u32 {

@@ -96,6 +96,10 @@ pub struct Flow {
     pub remaining: f64,
     pub since: u64,
     pub rate: f64,
+    /// Bytes sent up to `since`.
+    pub sent: f64,
+    /// `sent` when the flow was bound to `accs` (its contribution to them is what it sent since).
+    pub acc_from: f64,
     /// Empty while the destination is unreachable (the flow is stalled).
     pub path: Vec<Hop>,
     /// Counters this flow's rate feeds (indices into the engine's counter arena).
@@ -106,6 +110,10 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// Bytes sent up to `now`.
+    pub fn sent_at(&self, now: u64) -> f64 {
+        self.sent + self.rate / 8.0 * (now - self.since) as f64 * 1e-9
+    }
     pub fn remaining_at(&self, now: u64) -> f64 {
         (self.remaining - self.rate / 8.0 * (now - self.since) as f64 * 1e-9).max(0.0)
     }

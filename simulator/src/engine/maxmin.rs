@@ -71,6 +71,10 @@ pub struct Scratch {
     fill: Vec<u32>,
     lflows: Vec<u32>,
     rem: Vec<f64>,
+    /// Sum of the demand caps of each link's flows.
+    demand: Vec<f64>,
+    /// Links that can never limit a flow (kept out of the heap).
+    skip: Vec<bool>,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
     by_cap: Vec<(i64, u32)>,
     frozen: Vec<bool>,
@@ -128,10 +132,23 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     }
     s.rem.clear();
     s.rem.extend_from_slice(&p.link_cap);
+    reset(&mut s.demand, nl, 0.0);
+    for f in 0..nf {
+        for &l in p.flow_links(f) {
+            s.demand[l as usize] += p.flow_cap[f];
+        }
+    }
+    // A link with room for every one of its flows at its cap never limits any of them: its level stays at or
+    // above the smallest cap still rising, where the cap wins. Such links stay out of the heap (the margin covers
+    // rounding in `rem`), which changes no decision.
+    s.skip.clear();
+    s.skip.extend((0..nl).map(|l| s.rem[l] >= s.demand[l] * (1.0 + 1e-6)));
     let mut entries = std::mem::take(&mut s.heap).into_vec();
     entries.clear();
     entries.extend(
-        (0..nl).filter(|&l| s.count[l] > 0).map(|l| Reverse((key(s.rem[l] / s.count[l] as f64), l as u32))),
+        (0..nl)
+            .filter(|&l| s.count[l] > 0 && !s.skip[l])
+            .map(|l| Reverse((key(s.rem[l] / s.count[l] as f64), l as u32))),
     );
     s.heap = BinaryHeap::from(entries);
     s.by_cap.clear();
@@ -140,14 +157,19 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     let mut next_cap = 0usize;
     reset(&mut s.frozen, nf, false);
     let mut left = nf;
-    let Scratch { count, lstart, lflows, rem, heap, by_cap, frozen, .. } = s;
-    let freeze = |f: usize, r: f64, rem: &mut [f64], count: &mut [u32], heap: &mut BinaryHeap<Reverse<(u64, u32)>>| {
+    let Scratch { count, lstart, lflows, rem, heap, by_cap, frozen, skip, .. } = s;
+    let freeze = |f: usize,
+                  r: f64,
+                  rem: &mut [f64],
+                  count: &mut [u32],
+                  skip: &[bool],
+                  heap: &mut BinaryHeap<Reverse<(u64, u32)>>| {
         for &l in p.flow_links(f) {
             let l = l as usize;
             let before = rem[l] / count[l] as f64;
             rem[l] -= r;
             count[l] -= 1;
-            if count[l] > 0 {
+            if count[l] > 0 && !skip[l] {
                 let after = rem[l] / count[l] as f64;
                 if key(after) < key(before) {
                     heap.push(Reverse((key(after), l as u32)));
@@ -190,7 +212,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                     left -= 1;
                     out.rate[g] = level;
                     out.bottleneck[g] = Some(l as u32);
-                    freeze(g, level, rem, count, heap);
+                    freeze(g, level, rem, count, skip, heap);
                 }
             }
             (_, Some(f)) => {
@@ -198,7 +220,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                 left -= 1;
                 let r = p.flow_cap[f];
                 out.rate[f] = r;
-                freeze(f, r, rem, count, heap);
+                freeze(f, r, rem, count, skip, heap);
             }
             (_, None) => break,
         }

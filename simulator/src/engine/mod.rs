@@ -795,38 +795,74 @@ impl Simulation {
     }
 
     /// Applies new rates: counters, queue overshoot at each flow's bottleneck, completion events.
+    ///
+    /// The flows' rate changes and queue overshoots are summed per link first, so each link is settled and updated
+    /// once however many of its flows changed.
     fn apply_allocation(&mut self, f_set: &[u32], alloc: &maxmin::Allocation, local: &[usize]) {
+        let now = self.now;
+        // Per local link and class: change of served rate, overshoot added to the queue.
+        let mut delta = std::mem::take(&mut self.scratch_added);
+        let mut excess = std::mem::take(&mut self.scratch_level);
+        delta.clear();
+        delta.resize(local.len() * 2, 0.0);
+        excess.clear();
+        excess.resize(local.len() * 2, 0.0);
         for (k, &fi) in f_set.iter().enumerate() {
-            let Some(f) = self.flows[fi as usize].as_ref() else { continue };
+            let Some(f) = self.flows[fi as usize].as_mut() else { continue };
             let new = alloc.rate[k];
-            let fresh = f.since == self.now && f.rate == 0.0 && f.started_ns == self.now;
-            let first_cap = f.path.first().map_or(0.0, |h| self.link_cap[h.link.index()]);
-            let sending = if fresh { f.cap_bps.min(first_cap) } else { f.rate };
-            let bottleneck = alloc.bottleneck[k].map(|li| local[li as usize]);
+            let fresh = f.since == now && f.rate == 0.0 && f.started_ns == now;
+            let first = f.path.first().map(|h| h.link.index());
+            let sending = if fresh { f.cap_bps.min(first.map_or(0.0, |l| self.link_cap[l])) } else { f.rate };
             let class = f.class.index();
             let changed = new != f.rate || fresh;
-            self.set_rate(fi, new);
-            self.bneck[fi as usize] = bottleneck.map_or(NO_LINK, |b| b as u32);
-            let f = self.flows[fi as usize].as_ref().expect("present");
-            if let Some(bi) = bottleneck {
+            if new != f.rate {
+                let d = new - f.rate;
+                f.remaining = f.remaining_at(now);
+                f.sent = f.sent_at(now);
+                f.since = now;
+                f.rate = new;
+                let hops = &self.problem.hops[self.problem.start[k] as usize..self.problem.start[k + 1] as usize];
+                for &li in hops {
+                    delta[li as usize * 2 + class] += d;
+                }
+            }
+            let bottleneck = alloc.bottleneck[k];
+            self.bneck[fi as usize] = bottleneck.map_or(NO_LINK, |b| local[b as usize] as u32);
+            if let Some(b) = bottleneck {
                 let overshoot = sending - new;
-                let is_access = f.path.first().is_some_and(|h| h.link.index() == bi);
-                if overshoot > 0.0 && !is_access {
-                    self.settle(bi);
-                    self.links[bi].queues[class].excess_bps += overshoot;
+                if overshoot > 0.0 && first != Some(local[b as usize]) {
+                    excess[b as usize * 2 + class] += overshoot;
                 }
             }
             if changed {
-                let f = self.flows[fi as usize].as_mut().expect("present");
                 f.version = f.version.wrapping_add(1);
                 if new > 0.0 && f.remaining.is_finite() {
                     let secs = f.remaining * 8.0 / new;
-                    let at = self.now + (secs * 1e9).ceil().max(1.0) as u64;
+                    let at = now + (secs * 1e9).ceil().max(1.0) as u64;
                     let (flow, version) = (fi, f.version);
                     self.push(at, Event::FlowDone { flow, version });
                 }
             }
         }
+        for (li, &l) in local.iter().enumerate() {
+            let (d, x) = ([delta[li * 2], delta[li * 2 + 1]], [excess[li * 2], excess[li * 2 + 1]]);
+            if d == [0.0; 2] && x == [0.0; 2] {
+                continue;
+            }
+            self.settle(l);
+            let link = &mut self.links[l];
+            for c in 0..2 {
+                if d[c] != 0.0 {
+                    link.served[c] = (link.served[c] + d[c]).max(0.0);
+                }
+                link.queues[c].excess_bps += x[c];
+            }
+            if d[0] + d[1] != 0.0 {
+                link.tx.add_rate(now, (d[0] + d[1]) / 8.0);
+            }
+        }
+        self.scratch_added = delta;
+        self.scratch_level = excess;
     }
 
     /// Injects or clears a fault now. Unknown targets are rejected and change nothing.

@@ -10,13 +10,13 @@ pub mod state;
 mod stats;
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap};
 
 use fathom_topology::{Fabric, LinkId, NodeId, WcmpState};
 
 use crate::control::{Fault, FaultAction};
 use crate::error::Result;
-use crate::rng::Rng;
+use crate::rng::{FastMap, Rng};
 use crate::scenario::Scenario;
 use crate::workload::placement::HostPool;
 use crate::workload::spec::BuildCx;
@@ -79,11 +79,11 @@ pub struct Simulation {
     free: Vec<u32>,
     next_flow_id: u64,
     /// Open-ended flows by (workload, tag), for rate-cap changes (looked up only, never iterated).
-    open: HashMap<(u32, u64), Vec<u32>>,
+    open: FastMap<(u32, u64), Vec<u32>>,
     /// Path and counter binding of ended flows by 5-tuple, reused when the same 5-tuple starts again under the
     /// same forwarding state (an RDMA queue pair of a collective sends on one path every iteration). Looked up
     /// only, never iterated; cleared whenever tables or the topology change.
-    path_cache: HashMap<FiveTuple, (Vec<Hop>, Vec<u32>)>,
+    path_cache: FastMap<FiveTuple, (Vec<Hop>, Vec<u32>)>,
     links: Vec<LinkState>,
     workloads: Vec<Box<dyn Workload>>,
     wl_rng: Vec<Rng>,
@@ -173,8 +173,8 @@ impl Simulation {
             flows: Vec::new(),
             free: Vec::new(),
             next_flow_id: 1,
-            open: HashMap::new(),
-            path_cache: HashMap::new(),
+            open: FastMap::default(),
+            path_cache: FastMap::default(),
             workloads: Vec::new(),
             wl_rng: Vec::new(),
             acc_base: Vec::new(),

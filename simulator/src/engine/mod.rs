@@ -43,6 +43,24 @@ struct Dirty {
 /// Link index meaning "no link" (a flow not bottlenecked at a link).
 const NO_LINK: u32 = u32::MAX;
 
+/// Records that flow `i` is bottlenecked at link `l` (`NO_LINK`: at none) in both directions of the relation.
+fn set_bottleneck_in(bneck: &mut [u32], bn_flows: &mut [Vec<u32>], i: u32, l: u32) {
+    let old = bneck[i as usize];
+    if old == l {
+        return;
+    }
+    if old != NO_LINK {
+        let v = &mut bn_flows[old as usize];
+        if let Some(p) = v.iter().position(|&x| x == i) {
+            v.swap_remove(p);
+        }
+    }
+    if l != NO_LINK {
+        bn_flows[l as usize].push(i);
+    }
+    bneck[i as usize] = l;
+}
+
 /// The working sets of one recompute (see [`Simulation::recompute`]).
 #[derive(Debug, Default)]
 struct ClosureScratch {
@@ -114,6 +132,8 @@ pub struct Simulation {
     flow_mark: Vec<u32>,
     /// Per flow slot: the link the flow is bottlenecked at (`NO_LINK` if none), read by the closure search.
     bneck: Vec<u32>,
+    /// Per link: the flows bottlenecked there (`bneck[f] == l`), unordered.
+    bn_flows: Vec<Vec<u32>>,
     mark: u32,
     problem: maxmin::Problem,
     solver: maxmin::Scratch,
@@ -190,6 +210,7 @@ impl Simulation {
             stats: Stats::default(),
             flow_mark: Vec::new(),
             bneck: Vec::new(),
+            bn_flows: Vec::new(),
             mark: 0,
             problem: maxmin::Problem::default(),
             solver: maxmin::Scratch::default(),
@@ -202,6 +223,7 @@ impl Simulation {
         };
         sim.link_usable = sim.fabric.link_ids().map(|l| sim.fabric.usable(l)).collect();
         sim.link_cap = sim.fabric.link_ids().map(|l| sim.fabric.link(l).capacity_bps).collect();
+        sim.bn_flows = vec![Vec::new(); sim.link_cap.len()];
         let mut pool = HostPool::new(&sim.fabric);
         let mut place_rng = Rng::derive(scenario.seed, 0xF1ACE);
         for (i, w) in scenario.workloads.iter().enumerate() {
@@ -403,6 +425,7 @@ impl Simulation {
     fn remove_flow(&mut self, i: u32) -> Flow {
         self.set_rate(i, 0.0);
         self.unbind_accs(i);
+        self.set_bottleneck(i, NO_LINK);
         let mut f = self.flows[i as usize].take().expect("caller checked");
         self.unlink(i, &f.path);
         if f.remaining.is_infinite() {
@@ -599,6 +622,11 @@ impl Simulation {
         v
     }
 
+    /// Records that flow `i` is bottlenecked at link `l` (`NO_LINK`: at none).
+    fn set_bottleneck(&mut self, i: u32, l: u32) {
+        set_bottleneck_in(&mut self.bneck, &mut self.bn_flows, i, l);
+    }
+
     fn next_mark(&mut self) -> u32 {
         self.mark = self.mark.wrapping_add(1);
         if self.mark == 0 {
@@ -656,9 +684,9 @@ impl Simulation {
         loop {
             // Grow F through S: the flows bottlenecked at an S link can change; their saturated links join S.
             while let Some(l) = cs.pending.pop() {
-                for k in 0..self.links[l].flows.len() {
-                    let fi = self.links[l].flows[k];
-                    if self.bneck[fi as usize] != l as u32 || self.flow_mark[fi as usize] == m {
+                for k in 0..self.bn_flows[l].len() {
+                    let fi = self.bn_flows[l][k];
+                    if self.flow_mark[fi as usize] == m {
                         continue;
                     }
                     self.flow_mark[fi as usize] = m;
@@ -827,7 +855,12 @@ impl Simulation {
                 }
             }
             let bottleneck = alloc.bottleneck[k];
-            self.bneck[fi as usize] = bottleneck.map_or(NO_LINK, |b| local[b as usize] as u32);
+            set_bottleneck_in(
+                &mut self.bneck,
+                &mut self.bn_flows,
+                fi,
+                bottleneck.map_or(NO_LINK, |b| local[b as usize] as u32),
+            );
             if let Some(b) = bottleneck {
                 let overshoot = sending - new;
                 if overshoot > 0.0 && first != Some(local[b as usize]) {

@@ -681,6 +681,7 @@ impl Simulation {
                 }
             }
         }
+        let mut solved = 0;
         loop {
             // Grow F through S: the flows bottlenecked at an S link can change; their saturated links join S.
             while let Some(l) = cs.pending.pop() {
@@ -698,6 +699,11 @@ impl Simulation {
                 // No flow can change rate: the batch only freed capacity no flow was limited by.
                 break;
             }
+            if cs.f_set.len() == solved {
+                // S grew but F did not: the solve depends on F only, so the allocation stands (and passes).
+                break;
+            }
+            solved = cs.f_set.len();
             cs.f_set.sort_unstable();
             self.solve(&cs.f_set, &mut cs.local, &mut cs.alloc);
             if !self.validate_closure(&mut cs, m) {

@@ -59,8 +59,8 @@ impl Simulation {
             self.settle(l.index());
             let r = self.fabric.reverse(l).index();
             self.settle(r);
-            self.links[l.index()].tx_base = self.links[l.index()].snapshot(now);
-            self.links[r].rx_base = self.links[r].snapshot(now);
+            self.link_bases[l.index()][0] = self.links[l.index()].snapshot(now);
+            self.link_bases[r][1] = self.links[r].snapshot(now);
         }
         let id = n.index() as u32;
         let idx = self.aft.range((id, 0)..(id + 1, 0)).map(|(_, &i)| i);
@@ -290,9 +290,9 @@ impl Simulation {
         let link = f.link(l);
         let pkt = self.qp.pkt_bytes;
         let tx = self.counters_now(l.index());
-        let txb = self.links[l.index()].tx_base;
+        let txb = self.link_bases[l.index()][0];
         let rx = self.counters_now(r.index());
-        let rxb = self.links[r.index()].rx_base;
+        let rxb = self.link_bases[r.index()][1];
         let out_octets = (tx.bytes - txb.bytes).max(0.0);
         let in_octets = (rx.bytes - rxb.bytes).max(0.0);
         let dropped = |s: &CounterSnapshot, base: &CounterSnapshot| {

@@ -23,7 +23,7 @@ use crate::workload::spec::BuildCx;
 use crate::workload::{Action, Cx, FlowSpec, Workload};
 use forward::{Forwarder, RouteCache};
 use queue::QueueParams;
-use state::{FiveTuple, Flow, Hop, LinkState, Owner, NO_SLOT};
+use state::{CounterSnapshot, FiveTuple, Flow, Hop, LinkState, Owner, NO_SLOT};
 pub use stats::Stats;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -103,6 +103,9 @@ pub struct Simulation {
     /// only, never iterated; cleared whenever tables or the topology change.
     path_cache: FastMap<FiveTuple, (Vec<Hop>, Vec<u32>)>,
     links: Vec<LinkState>,
+    /// Per link: counter bases for switch resets, the source side's (tx) and the destination side's (rx); kept
+    /// apart from `links`, which the engine reads on every rate change.
+    link_bases: Vec<[CounterSnapshot; 2]>,
     workloads: Vec<Box<dyn Workload>>,
     wl_rng: Vec<Rng>,
     /// Byte counters (AFT per switch and prefix, WCMP per device, prefix and slot), indexed by the maps below;
@@ -172,6 +175,7 @@ impl Simulation {
                 })
                 .collect(),
             link_mark: vec![0; fabric.link_count()],
+            link_bases: vec![[CounterSnapshot::default(); 2]; fabric.link_count()],
             link_local: vec![0; fabric.link_count()],
             link_local_mark: vec![0; fabric.link_count()],
             local_round: 0,

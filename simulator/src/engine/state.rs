@@ -136,9 +136,6 @@ pub struct LinkState {
     pub pause_frames: f64,
     /// Seconds congested (utilization above threshold, or at the queue limit).
     pub congested_s: f64,
-    /// Counter bases for switch resets: the source side's and the destination side's.
-    pub tx_base: CounterSnapshot,
-    pub rx_base: CounterSnapshot,
     /// Whether the link joins fabric statistics (switch to switch).
     pub fabric: bool,
 }

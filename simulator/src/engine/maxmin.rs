@@ -75,6 +75,8 @@ pub struct Scratch {
     demand: Vec<f64>,
     /// Links that can never limit a flow (kept out of the heap).
     skip: Vec<bool>,
+    /// Level key of each link.
+    lkey: Vec<u64>,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
     by_cap: Vec<(i64, u32)>,
     frozen: Vec<bool>,
@@ -113,43 +115,47 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         return;
     }
     reset(&mut s.count, nl, 0);
-    for &l in &p.hops {
-        s.count[l as usize] += 1;
-    }
-    // Flows of each link (CSR).
-    reset(&mut s.lstart, nl + 1, 0);
-    for l in 0..nl {
-        s.lstart[l + 1] = s.lstart[l] + s.count[l];
-    }
-    s.fill.clear();
-    s.fill.extend_from_slice(&s.lstart[..nl]);
-    reset(&mut s.lflows, p.hops.len(), 0);
+    reset(&mut s.demand, nl, 0.0);
     for f in 0..nf {
+        let cap = p.flow_cap[f];
         for &l in p.flow_links(f) {
-            s.lflows[s.fill[l as usize] as usize] = f as u32;
-            s.fill[l as usize] += 1;
+            s.count[l as usize] += 1;
+            s.demand[l as usize] += cap;
         }
     }
     s.rem.clear();
     s.rem.extend_from_slice(&p.link_cap);
-    reset(&mut s.demand, nl, 0.0);
+    // A link with room for every one of its flows at its cap never limits any of them: its level stays at or
+    // above the smallest cap still rising, where the cap wins. Such links stay out of the heap and are not
+    // tracked, which changes no decision. The margin covers rounding in `rem`; a link of one flow has none (its
+    // level is `rem` itself).
+    s.skip.clear();
+    s.skip.extend((0..nl).map(|l| {
+        let room = if s.count[l] == 1 { s.demand[l] } else { s.demand[l] * (1.0 + 1e-6) };
+        s.count[l] == 0 || s.rem[l] >= room
+    }));
+    // Current level key of every tracked link (`DEAD` once all its flows are frozen).
+    s.lkey.clear();
+    s.lkey.extend((0..nl).map(|l| if s.skip[l] { DEAD } else { key(s.rem[l] / s.count[l] as f64) }));
+    // Flows of each tracked link (CSR).
+    reset(&mut s.lstart, nl + 1, 0);
+    for l in 0..nl {
+        s.lstart[l + 1] = s.lstart[l] + if s.skip[l] { 0 } else { s.count[l] };
+    }
+    s.fill.clear();
+    s.fill.extend_from_slice(&s.lstart[..nl]);
+    reset(&mut s.lflows, s.lstart[nl] as usize, 0);
     for f in 0..nf {
         for &l in p.flow_links(f) {
-            s.demand[l as usize] += p.flow_cap[f];
+            if !s.skip[l as usize] {
+                s.lflows[s.fill[l as usize] as usize] = f as u32;
+                s.fill[l as usize] += 1;
+            }
         }
     }
-    // A link with room for every one of its flows at its cap never limits any of them: its level stays at or
-    // above the smallest cap still rising, where the cap wins. Such links stay out of the heap (the margin covers
-    // rounding in `rem`), which changes no decision.
-    s.skip.clear();
-    s.skip.extend((0..nl).map(|l| s.rem[l] >= s.demand[l] * (1.0 + 1e-6)));
     let mut entries = std::mem::take(&mut s.heap).into_vec();
     entries.clear();
-    entries.extend(
-        (0..nl)
-            .filter(|&l| s.count[l] > 0 && !s.skip[l])
-            .map(|l| Reverse((key(s.rem[l] / s.count[l] as f64), l as u32))),
-    );
+    entries.extend((0..nl).filter(|&l| !s.skip[l]).map(|l| Reverse((s.lkey[l], l as u32))));
     s.heap = BinaryHeap::from(entries);
     s.by_cap.clear();
     s.by_cap.extend((0..nf as u32).map(|f| (total_key(p.flow_cap[f as usize]), f)));
@@ -157,23 +163,28 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     let mut next_cap = 0usize;
     reset(&mut s.frozen, nf, false);
     let mut left = nf;
-    let Scratch { count, lstart, lflows, rem, heap, by_cap, frozen, skip, .. } = s;
+    let Scratch { count, lstart, lflows, rem, heap, by_cap, frozen, skip, lkey, .. } = s;
     let freeze = |f: usize,
                   r: f64,
                   rem: &mut [f64],
                   count: &mut [u32],
-                  skip: &[bool],
+                  lkey: &mut [u64],
                   heap: &mut BinaryHeap<Reverse<(u64, u32)>>| {
         for &l in p.flow_links(f) {
             let l = l as usize;
-            let before = rem[l] / count[l] as f64;
+            if skip[l] {
+                continue;
+            }
             rem[l] -= r;
             count[l] -= 1;
-            if count[l] > 0 && !skip[l] {
-                let after = rem[l] / count[l] as f64;
-                if key(after) < key(before) {
-                    heap.push(Reverse((key(after), l as u32)));
+            if count[l] > 0 {
+                let k = key(rem[l] / count[l] as f64);
+                if k < lkey[l] {
+                    heap.push(Reverse((k, l as u32)));
                 }
+                lkey[l] = k;
+            } else {
+                lkey[l] = DEAD;
             }
         }
     };
@@ -181,18 +192,13 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         // The lowest valid link level.
         let mut top = None;
         while let Some(&Reverse((k, l))) = heap.peek() {
-            let lu = l as usize;
-            if count[lu] == 0 {
-                heap.pop();
-                continue;
-            }
-            let now = key(rem[lu] / count[lu] as f64);
+            let now = lkey[l as usize];
             if now == k {
-                top = Some((f64::from_bits(k), lu));
+                top = Some((f64::from_bits(k), l as usize));
                 break;
             }
             heap.pop();
-            if now > k {
+            if now != DEAD && now > k {
                 heap.push(Reverse((now, l)));
             }
         }
@@ -212,7 +218,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                     left -= 1;
                     out.rate[g] = level;
                     out.bottleneck[g] = Some(l as u32);
-                    freeze(g, level, rem, count, skip, heap);
+                    freeze(g, level, rem, count, lkey, heap);
                 }
             }
             (_, Some(f)) => {
@@ -220,12 +226,15 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                 left -= 1;
                 let r = p.flow_cap[f];
                 out.rate[f] = r;
-                freeze(f, r, rem, count, skip, heap);
+                freeze(f, r, rem, count, lkey, heap);
             }
             (_, None) => break,
         }
     }
 }
+
+/// Level key of a link with no flow left to limit.
+const DEAD: u64 = u64::MAX;
 
 #[cfg(test)]
 mod tests {

@@ -114,6 +114,24 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     if nf == 0 {
         return;
     }
+    if nf == 1 && p.hops.len() == nl && p.hops.iter().enumerate().all(|(i, &l)| l as usize == i) {
+        // One flow over distinct links: what the water-filling below does, directly. A link limits it only if
+        // it has less room than the cap (each link's level is its room), the lowest such link (first by index
+        // among equals) at its level.
+        let cap = p.flow_cap[0];
+        let top = (0..nl)
+            .filter(|&l| !(p.link_cap[l] >= cap))
+            .map(|l| (key(p.link_cap[l]), l))
+            .min();
+        match top {
+            Some((k, l)) if cap > f64::from_bits(k) => {
+                out.rate[0] = f64::from_bits(k);
+                out.bottleneck[0] = Some(l as u32);
+            }
+            _ => out.rate[0] = cap,
+        }
+        return;
+    }
     reset(&mut s.count, nl, 0);
     reset(&mut s.demand, nl, 0.0);
     for f in 0..nf {

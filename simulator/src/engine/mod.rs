@@ -22,7 +22,7 @@ use crate::workload::placement::HostPool;
 use crate::workload::spec::BuildCx;
 use crate::workload::{Action, Cx, FlowSpec, Workload};
 use forward::{Forwarder, RouteCache};
-use queue::QueueParams;
+use queue::{ClassQueue, QueueParams};
 use state::{CounterSnapshot, FiveTuple, Flow, Hop, LinkState, Owner, NO_SLOT};
 pub use stats::Stats;
 
@@ -492,22 +492,31 @@ impl Simulation {
             return;
         }
         let dt = (now - link.settled) as f64 * 1e-9;
-        let window = link.settled / self.window_ns;
-        link.settled = now;
         let cap = self.link_cap[l];
         let total = link.total_rate();
-        let spare = (cap - total).max(self.qp.drain_frac * cap);
         let mut limit_s: f64 = 0.0;
         let mut paused = 0.0;
-        for c in 0..2 {
-            let w = if total > 0.0 { link.served[c] / total } else { 0.5 };
-            link.queues[c].roll_to(window);
-            let iv = link.queues[c].advance(&self.qp, dt, link.served[c], spare * w, c == 0);
-            limit_s = limit_s.max(iv.limit_s);
-            if c == 0 {
-                paused = iv.limit_s;
+        if link.queues.iter().all(ClassQueue::idle) {
+            // Nothing queued, arriving above the fair rates or remembered as a peak: only the served bytes
+            // count. (The telemetry window is not rolled: rolling an all-zero queue changes nothing.)
+            for c in 0..2 {
+                link.queues[c].tx_bytes += link.served[c] * dt / 8.0;
             }
-            self.stats.dropped_pkts += iv.dropped_bytes / self.qp.pkt_bytes;
+            link.settled = now;
+        } else {
+            let window = link.settled / self.window_ns;
+            link.settled = now;
+            let spare = (cap - total).max(self.qp.drain_frac * cap);
+            for c in 0..2 {
+                let w = if total > 0.0 { link.served[c] / total } else { 0.5 };
+                link.queues[c].roll_to(window);
+                let iv = link.queues[c].advance(&self.qp, dt, link.served[c], spare * w, c == 0);
+                limit_s = limit_s.max(iv.limit_s);
+                if c == 0 {
+                    paused = iv.limit_s;
+                }
+                self.stats.dropped_pkts += iv.dropped_bytes / self.qp.pkt_bytes;
+            }
         }
         let util = total / cap;
         link.congested_s += if util > self.threshold { dt } else { limit_s };

@@ -153,6 +153,11 @@ impl ClassQueue {
         out
     }
 
+    /// Empty, nothing arriving above the fair rates, and no high-water mark to remember.
+    pub fn idle(&self) -> bool {
+        self.q_bytes == 0.0 && self.excess_bps == 0.0 && self.peak_cur == 0.0 && self.peak_prev == 0.0
+    }
+
     /// Queue high-water mark over the current and previous telemetry window.
     pub fn recent_peak(&self) -> f64 {
         self.peak_cur.max(self.peak_prev)

@@ -4,8 +4,6 @@
 //! stops at its own demand cap. A heap keyed by each link's saturation level makes this `O((F·h + L) log L)` for `F`
 //! flows of `h` hops over `L` links. Ties are broken by index, so the result is deterministic.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 /// One subproblem: local link and flow indices.
 #[derive(Debug, Default, Clone)]
@@ -77,7 +75,7 @@ pub struct Scratch {
     skip: Vec<bool>,
     /// Level key of each link.
     lkey: Vec<u64>,
-    heap: BinaryHeap<Reverse<(u64, u32)>>,
+    heap: MinHeap,
     by_cap: Vec<(i64, u32)>,
     frozen: Vec<bool>,
 }
@@ -171,10 +169,9 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
             }
         }
     }
-    let mut entries = std::mem::take(&mut s.heap).into_vec();
-    entries.clear();
-    entries.extend((0..nl).filter(|&l| !s.skip[l]).map(|l| Reverse((s.lkey[l], l as u32))));
-    s.heap = BinaryHeap::from(entries);
+    s.heap.0.clear();
+    s.heap.0.extend((0..nl).filter(|&l| !s.skip[l]).map(|l| entry(s.lkey[l], l)));
+    s.heap.heapify();
     s.by_cap.clear();
     s.by_cap.extend((0..nf as u32).map(|f| (total_key(p.flow_cap[f as usize]), f)));
     s.by_cap.sort_unstable();
@@ -187,7 +184,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                   rem: &mut [f64],
                   count: &mut [u32],
                   lkey: &mut [u64],
-                  heap: &mut BinaryHeap<Reverse<(u64, u32)>>| {
+                  heap: &mut MinHeap| {
         for &l in p.flow_links(f) {
             let l = l as usize;
             if skip[l] {
@@ -198,7 +195,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
             if count[l] > 0 {
                 let k = key(rem[l] / count[l] as f64);
                 if k < lkey[l] {
-                    heap.push(Reverse((k, l as u32)));
+                    heap.push(entry(k, l));
                 }
                 lkey[l] = k;
             } else {
@@ -209,15 +206,17 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     while left > 0 {
         // The lowest valid link level.
         let mut top = None;
-        while let Some(&Reverse((k, l))) = heap.peek() {
-            let now = lkey[l as usize];
+        while let Some(e) = heap.peek() {
+            let (k, l) = ((e >> 32) as u64, (e as u32) as usize);
+            let now = lkey[l];
             if now == k {
-                top = Some((f64::from_bits(k), l as usize));
+                top = Some((f64::from_bits(k), l));
                 break;
             }
-            heap.pop();
             if now != DEAD && now > k {
-                heap.push(Reverse((now, l)));
+                heap.replace_top(entry(now, l));
+            } else {
+                heap.pop();
             }
         }
         while next_cap < nf && frozen[by_cap[next_cap].1 as usize] {
@@ -253,6 +252,70 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
 
 /// Level key of a link with no flow left to limit.
 const DEAD: u64 = u64::MAX;
+
+/// A heap entry: level key and link, ordered by key then link.
+fn entry(k: u64, l: usize) -> u128 {
+    ((k as u128) << 32) | l as u128
+}
+
+/// A binary min-heap of packed entries (one integer compare per step).
+#[derive(Debug, Default, Clone)]
+struct MinHeap(Vec<u128>);
+
+impl MinHeap {
+    fn heapify(&mut self) {
+        for i in (0..self.0.len() / 2).rev() {
+            self.sift_down(i);
+        }
+    }
+    fn peek(&self) -> Option<u128> {
+        self.0.first().copied()
+    }
+    fn push(&mut self, x: u128) {
+        let v = &mut self.0;
+        let mut i = v.len();
+        v.push(x);
+        while i > 0 {
+            let p = (i - 1) / 2;
+            if v[p] <= x {
+                break;
+            }
+            v[i] = v[p];
+            i = p;
+        }
+        v[i] = x;
+    }
+    fn pop(&mut self) {
+        let last = self.0.pop();
+        if let (Some(x), false) = (last, self.0.is_empty()) {
+            self.0[0] = x;
+            self.sift_down(0);
+        }
+    }
+    /// Replaces the smallest entry by `x`, which is not smaller.
+    fn replace_top(&mut self, x: u128) {
+        self.0[0] = x;
+        self.sift_down(0);
+    }
+    fn sift_down(&mut self, mut i: usize) {
+        let v = &mut self.0;
+        let n = v.len();
+        let x = v[i];
+        loop {
+            let c = 2 * i + 1;
+            if c >= n {
+                break;
+            }
+            let c = if c + 1 < n && v[c + 1] < v[c] { c + 1 } else { c };
+            if v[c] >= x {
+                break;
+            }
+            v[i] = v[c];
+            i = c;
+        }
+        v[i] = x;
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -204,6 +204,22 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         }
     };
     while left > 0 {
+        while next_cap < nf && frozen[by_cap[next_cap].1 as usize] {
+            next_cap += 1;
+        }
+        // A cap at or below the heap's smallest key is reached before any link saturates (levels only rise, so
+        // that key bounds every link's level from below): freeze it without bringing the heap up to date.
+        if let (Some(&(_, f)), Some(e)) = (by_cap.get(next_cap), heap.peek()) {
+            let f = f as usize;
+            if p.flow_cap[f] <= f64::from_bits((e >> 32) as u64) {
+                frozen[f] = true;
+                left -= 1;
+                let r = p.flow_cap[f];
+                out.rate[f] = r;
+                freeze(f, r, rem, count, lkey, heap);
+                continue;
+            }
+        }
         // The lowest valid link level.
         let mut top = None;
         while let Some(e) = heap.peek() {

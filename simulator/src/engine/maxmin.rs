@@ -4,7 +4,6 @@
 //! stops at its own demand cap. A heap keyed by each link's saturation level makes this `O((F·h + L) log L)` for `F`
 //! flows of `h` hops over `L` links. Ties are broken by index, so the result is deterministic.
 
-
 /// One subproblem: local link and flow indices.
 #[derive(Debug, Default, Clone)]
 pub struct Problem {
@@ -117,10 +116,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         // it has less room than the cap (each link's level is its room), the lowest such link (first by index
         // among equals) at its level.
         let cap = p.flow_cap[0];
-        let top = (0..nl)
-            .filter(|&l| !(p.link_cap[l] >= cap))
-            .map(|l| (key(p.link_cap[l]), l))
-            .min();
+        let top = (0..nl).filter(|&l| !(p.link_cap[l] >= cap)).map(|l| (key(p.link_cap[l]), l)).min();
         match top {
             Some((k, l)) if cap > f64::from_bits(k) => {
                 out.rate[0] = f64::from_bits(k);
@@ -179,12 +175,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     reset(&mut s.frozen, nf, false);
     let mut left = nf;
     let Scratch { count, lstart, lflows, rem, heap, by_cap, frozen, skip, lkey, .. } = s;
-    let freeze = |f: usize,
-                  r: f64,
-                  rem: &mut [f64],
-                  count: &mut [u32],
-                  lkey: &mut [u64],
-                  heap: &mut MinHeap| {
+    let freeze = |f: usize, r: f64, rem: &mut [f64], count: &mut [u32], lkey: &mut [u64], heap: &mut MinHeap| {
         for &l in p.flow_links(f) {
             let l = l as usize;
             if skip[l] {
@@ -242,8 +233,8 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         match (top, cap_flow) {
             (Some((level, l)), Some(f)) if p.flow_cap[f] > level => {
                 heap.pop();
-                for i in lstart[l] as usize..lstart[l + 1] as usize {
-                    let g = lflows[i] as usize;
+                for &g in &lflows[lstart[l] as usize..lstart[l + 1] as usize] {
+                    let g = g as usize;
                     if frozen[g] {
                         continue;
                     }

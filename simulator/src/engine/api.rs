@@ -102,7 +102,7 @@ impl Simulation {
         let (slots, default_ecmp) = match self.wcmp.get(dev, prefix) {
             Some(t) => (t.slots().to_vec(), false),
             None => {
-                let nh = self.routes.next_hops(&self.fabric, at, prefix).to_vec();
+                let nh = self.routes.next_hops(&self.fabric, at, prefix);
                 if nh.is_empty() || matches!(self.fabric.node(dev).kind, NodeKind::Host { .. }) {
                     return None;
                 }
@@ -154,7 +154,7 @@ impl Simulation {
             NodeKind::Host { leaf, .. } => leaf,
             NodeKind::Switch { .. } => dev,
         };
-        let nh = self.routes.next_hops(&self.fabric, at, prefix).to_vec();
+        let nh = self.routes.next_hops(&self.fabric, at, prefix);
         if nh.is_empty() {
             return Err(SimError::invalid(format!(
                 "{} has no path choice towards {} (it is the destination leaf or cut off)",

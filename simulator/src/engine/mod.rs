@@ -119,7 +119,7 @@ pub struct Simulation {
     /// The next hop a slot counter's traffic last took (what telemetry reports for unprogrammed tables).
     slot_link: BTreeMap<u32, LinkId>,
     /// ECMP members of each (switch, prefix) group seen by a flow, for reporting unprogrammed tables whole.
-    group_nh: BTreeMap<(u32, u32), Vec<LinkId>>,
+    group_nh: BTreeMap<(u32, u32), std::sync::Arc<[LinkId]>>,
     faults: Vec<Fault>,
     /// Highest fencing token a slot-table write carried.
     fence: u64,
@@ -587,7 +587,7 @@ impl Simulation {
         for h in path.iter().filter(|h| h.slot != NO_SLOT && self.fabric.node(h.chooser).is_switch()) {
             let key = (h.chooser.index() as u32, p);
             if !self.group_nh.contains_key(&key) {
-                let nh = self.routes.next_hops(&self.fabric, h.chooser, prefix).to_vec();
+                let nh = self.routes.next_hops(&self.fabric, h.chooser, prefix);
                 self.group_nh.insert(key, nh);
             }
         }
@@ -943,7 +943,7 @@ impl Simulation {
                 }
             }
         }
-        self.routes.invalidate();
+        self.routes.invalidate(&self.fabric);
         self.group_nh.clear();
         self.link_usable = self.fabric.link_ids().map(|l| self.fabric.usable(l)).collect();
         self.repath(None);

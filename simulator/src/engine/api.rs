@@ -372,7 +372,7 @@ impl Simulation {
             .collect();
         let mut groups: BTreeMap<u32, Vec<(u16, f64, Option<LinkId>)>> = BTreeMap::new();
         for (&(_, p, s), &i) in self.slot_acc.range((id, 0, 0)..(id + 1, 0, 0)) {
-            let link = self.slot_link.get(&i).copied();
+            let link = self.slot_link[i as usize];
             groups.entry(p).or_default().push((s, accs[i as usize], link));
         }
         let wcmp = groups

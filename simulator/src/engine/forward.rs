@@ -106,9 +106,12 @@ impl RouteCache {
                     return self.empty.clone();
                 }
                 nh.clear();
-                nh.extend(self.out_sw[u].iter().copied().filter(|&l| {
-                    self.usable[l.index()] && dist[self.far[l.index()] as usize] == dist[u] - 1
-                }));
+                nh.extend(
+                    self.out_sw[u]
+                        .iter()
+                        .copied()
+                        .filter(|&l| self.usable[l.index()] && dist[self.far[l.index()] as usize] == dist[u] - 1),
+                );
                 if nh.len() == self.all_usable[u].len() {
                     self.all_usable[u].clone()
                 } else {

@@ -116,10 +116,13 @@ pub struct Simulation {
     host_prefix: Vec<Option<usize>>,
     aft: BTreeMap<(u32, u32), u32>,
     slot_acc: BTreeMap<(u32, u32, u16), u32>,
-    /// The next hop a slot counter's traffic last took (what telemetry reports for unprogrammed tables).
-    slot_link: BTreeMap<u32, LinkId>,
+    /// Per counter (slot counters only): the next hop its traffic last took (what telemetry reports for
+    /// unprogrammed tables).
+    slot_link: Vec<Option<LinkId>>,
+    /// Lookup copies of `aft` and `slot_acc` (hashed; the ordered maps serve per-switch listings).
+    acc_index: FastMap<(u32, u32, u16), u32>,
     /// ECMP members of each (switch, prefix) group seen by a flow, for reporting unprogrammed tables whole.
-    group_nh: BTreeMap<(u32, u32), std::sync::Arc<[LinkId]>>,
+    group_nh: FastMap<(u32, u32), std::sync::Arc<[LinkId]>>,
     faults: Vec<Fault>,
     /// Highest fencing token a slot-table write carried.
     fence: u64,
@@ -205,8 +208,9 @@ impl Simulation {
             host_prefix,
             aft: BTreeMap::new(),
             slot_acc: BTreeMap::new(),
-            slot_link: BTreeMap::new(),
-            group_nh: BTreeMap::new(),
+            slot_link: Vec::new(),
+            acc_index: FastMap::default(),
+            group_nh: FastMap::default(),
             faults: Vec::new(),
             fence: 0,
             dirty: Dirty::default(),
@@ -594,23 +598,40 @@ impl Simulation {
         for (k, h) in path.iter().enumerate() {
             if k > 0 {
                 let sw = self.fabric.endpoints(h.link).0.index() as u32;
-                out.push(Self::acc_slot(&mut self.acc_base, &mut self.aft, (sw, p)));
+                // AFT counters are keyed with `NO_SLOT` in the lookup table.
+                let a = match self.acc_index.get(&(sw, p, NO_SLOT)) {
+                    Some(&a) => a,
+                    None => {
+                        let a = self.new_acc((sw, p, NO_SLOT));
+                        self.aft.insert((sw, p), a);
+                        a
+                    }
+                };
+                out.push(a);
             }
             if h.slot != NO_SLOT {
                 let key = (h.chooser.index() as u32, p, h.slot);
-                let a = Self::acc_slot(&mut self.acc_base, &mut self.slot_acc, key);
-                self.slot_link.insert(a, h.link);
+                let a = match self.acc_index.get(&key) {
+                    Some(&a) => a,
+                    None => {
+                        let a = self.new_acc(key);
+                        self.slot_acc.insert(key, a);
+                        a
+                    }
+                };
+                self.slot_link[a as usize] = Some(h.link);
                 out.push(a);
             }
         }
         out
     }
 
-    fn acc_slot<K: Ord>(accs: &mut Vec<f64>, map: &mut BTreeMap<K, u32>, key: K) -> u32 {
-        *map.entry(key).or_insert_with(|| {
-            accs.push(0.0);
-            (accs.len() - 1) as u32
-        })
+    fn new_acc(&mut self, key: (u32, u32, u16)) -> u32 {
+        self.acc_base.push(0.0);
+        self.slot_link.push(None);
+        let a = (self.acc_base.len() - 1) as u32;
+        self.acc_index.insert(key, a);
+        a
     }
 
     /// Moves what flow `i` sent since binding into its counters' bases (before it leaves them).

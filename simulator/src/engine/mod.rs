@@ -127,13 +127,15 @@ pub struct Simulation {
     /// Highest fencing token a slot-table write carried.
     fence: u64,
     dirty: Dirty,
+    /// Actions of the last workload callback, cleared, kept for their capacity.
+    actions: Vec<Action>,
     /// The previous batch's dirty lists, cleared, kept for their capacity.
     dirty_spare: Dirty,
     stats: Stats,
     // scratch for recompute
     link_mark: Vec<u32>,
-    link_local: Vec<u32>,
-    link_local_mark: Vec<u32>,
+    /// Per link: (round of the last solve that used it, its local index in that solve).
+    link_local: Vec<(u32, u32)>,
     local_round: u32,
     flow_mark: Vec<u32>,
     /// Per flow slot: the link the flow is bottlenecked at (`NO_LINK` if none), read by the closure search.
@@ -179,8 +181,7 @@ impl Simulation {
                 .collect(),
             link_mark: vec![0; fabric.link_count()],
             link_bases: vec![[CounterSnapshot::default(); 2]; fabric.link_count()],
-            link_local: vec![0; fabric.link_count()],
-            link_local_mark: vec![0; fabric.link_count()],
+            link_local: vec![(0, 0); fabric.link_count()],
             local_round: 0,
             fabric,
             wcmp: WcmpState::new(),
@@ -214,6 +215,7 @@ impl Simulation {
             faults: Vec::new(),
             fence: 0,
             dirty: Dirty::default(),
+            actions: Vec::new(),
             dirty_spare: Dirty::default(),
             stats: Stats::default(),
             flow_mark: Vec::new(),
@@ -334,12 +336,13 @@ impl Simulation {
 
     /// Runs a workload callback and applies what it asked for.
     fn callback(&mut self, w: usize, f: impl FnOnce(&mut dyn Workload, &mut Cx)) {
-        let mut out = Vec::new();
+        // The action list is kept between callbacks (a background redraw emits one action per connection).
+        let mut out = std::mem::take(&mut self.actions);
         {
             let mut cx = Cx { now: self.now, rng: &mut self.wl_rng[w], out: &mut out };
             f(self.workloads[w].as_mut(), &mut cx);
         }
-        for a in out {
+        for a in out.drain(..) {
             match a {
                 Action::Start(spec) => self.start_flow(w as u32, spec),
                 Action::Timer { at_ns, tag } => {
@@ -355,6 +358,7 @@ impl Simulation {
                 }
             }
         }
+        self.actions = out;
     }
 
     fn forwarder(&mut self) -> Forwarder<'_> {
@@ -831,13 +835,13 @@ impl Simulation {
             let f = self.flows[fi as usize].as_ref().expect("in set");
             for h in &f.path {
                 let l = h.link.index();
-                // `link_local[l]` is valid only when `link_local_mark[l]` is this round's mark.
-                if self.link_local_mark[l] != lm {
-                    self.link_local_mark[l] = lm;
-                    self.link_local[l] = local.len() as u32;
+                // `link_local[l].1` is valid only when `link_local[l].0` is this round's mark.
+                let e = &mut self.link_local[l];
+                if e.0 != lm {
+                    *e = (lm, local.len() as u32);
                     local.push(l);
                 }
-                p.hops.push(self.link_local[l]);
+                p.hops.push(e.1);
             }
             let cap = if f.path.is_empty() { 0.0 } else { f.cap_bps };
             p.end_flow(cap);

@@ -43,6 +43,28 @@ struct Dirty {
 /// Link index meaning "no link" (a flow not bottlenecked at a link).
 const NO_LINK: u32 = u32::MAX;
 
+/// The destination prefix of every node's address (hosts only): the longest match, as `Fabric::prefix_for` finds
+/// it, with one hash lookup per prefix length instead of a scan of every prefix.
+fn host_prefixes(fabric: &Fabric) -> Vec<Option<usize>> {
+    let mask = |len: u8| if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    let mut by_net: FastMap<(u8, u32), usize> = FastMap::default();
+    let mut lens: Vec<u8> = Vec::new();
+    for (i, e) in fabric.prefixes().iter().enumerate() {
+        // A later equal prefix replaces an earlier one: `prefix_for` keeps the last of equally long matches.
+        by_net.insert((e.prefix.len, u32::from(e.prefix.addr)), i);
+        lens.push(e.prefix.len);
+    }
+    lens.sort_unstable_by(|a, b| b.cmp(a));
+    lens.dedup();
+    fabric
+        .node_ids()
+        .map(|n| {
+            let ip = u32::from(fabric.host_ip(n)?);
+            lens.iter().find_map(|&len| by_net.get(&(len, ip & mask(len))).copied())
+        })
+        .collect()
+}
+
 /// Records that flow `i` is bottlenecked at link `l` (`NO_LINK`: at none) in both directions of the relation.
 fn set_bottleneck_in(bneck: &mut [u32], bn_flows: &mut [Vec<u32>], i: u32, l: u32) {
     let old = bneck[i as usize];
@@ -167,7 +189,7 @@ impl Simulation {
             .filter_map(|h| fabric.host_uplink(h))
             .map(|l| fabric.link(l).capacity_bps)
             .fold(0.0, f64::max);
-        let host_prefix = fabric.node_ids().map(|n| fabric.host_ip(n).and_then(|ip| fabric.prefix_for(ip))).collect();
+        let host_prefix = host_prefixes(&fabric);
         let mut sim = Simulation {
             name: scenario.name.clone(),
             seed: scenario.seed,

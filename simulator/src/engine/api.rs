@@ -59,16 +59,15 @@ impl Simulation {
             self.settle(l.index());
             let r = self.fabric.reverse(l).index();
             self.settle(r);
-            self.links[l.index()].tx_base = self.links[l.index()].snapshot(now);
-            self.links[r].rx_base = self.links[r].snapshot(now);
+            self.link_bases[l.index()][0] = self.links[l.index()].snapshot(now);
+            self.link_bases[r][1] = self.links[r].snapshot(now);
         }
         let id = n.index() as u32;
         let idx = self.aft.range((id, 0)..(id + 1, 0)).map(|(_, &i)| i);
         let idx: Vec<u32> = idx.chain(self.slot_acc.range((id, 0, 0)..(id + 1, 0, 0)).map(|(_, &i)| i)).collect();
+        let values = self.acc_values();
         for i in idx {
-            let acc = &mut self.accs[i as usize];
-            acc.value = 0.0;
-            acc.since = now;
+            self.acc_base[i as usize] -= values[i as usize];
         }
     }
 
@@ -103,7 +102,7 @@ impl Simulation {
         let (slots, default_ecmp) = match self.wcmp.get(dev, prefix) {
             Some(t) => (t.slots().to_vec(), false),
             None => {
-                let nh = self.routes.next_hops(&self.fabric, at, prefix).to_vec();
+                let nh = self.routes.next_hops(&self.fabric, at, prefix);
                 if nh.is_empty() || matches!(self.fabric.node(dev).kind, NodeKind::Host { .. }) {
                     return None;
                 }
@@ -155,7 +154,7 @@ impl Simulation {
             NodeKind::Host { leaf, .. } => leaf,
             NodeKind::Switch { .. } => dev,
         };
-        let nh = self.routes.next_hops(&self.fabric, at, prefix).to_vec();
+        let nh = self.routes.next_hops(&self.fabric, at, prefix);
         if nh.is_empty() {
             return Err(SimError::invalid(format!(
                 "{} has no path choice towards {} (it is the destination leaf or cut off)",
@@ -291,9 +290,9 @@ impl Simulation {
         let link = f.link(l);
         let pkt = self.qp.pkt_bytes;
         let tx = self.counters_now(l.index());
-        let txb = self.links[l.index()].tx_base;
+        let txb = self.link_bases[l.index()][0];
         let rx = self.counters_now(r.index());
-        let rxb = self.links[r.index()].rx_base;
+        let rxb = self.link_bases[r.index()][1];
         let out_octets = (tx.bytes - txb.bytes).max(0.0);
         let in_octets = (rx.bytes - rxb.bytes).max(0.0);
         let dropped = |s: &CounterSnapshot, base: &CounterSnapshot| {
@@ -354,7 +353,7 @@ impl Simulation {
         }
     }
 
-    fn switch_telemetry(&self, n: NodeId) -> SwitchTelemetry {
+    fn switch_telemetry(&self, n: NodeId, accs: &[f64]) -> SwitchTelemetry {
         let f = &self.fabric;
         let node = f.node(n);
         let id = n.index() as u32;
@@ -363,7 +362,7 @@ impl Simulation {
             .aft
             .range((id, 0)..(id + 1, 0))
             .map(|(&(_, p), &i)| {
-                let o = self.accs[i as usize].at(self.now).max(0.0);
+                let o = accs[i as usize].max(0.0);
                 AftEntry {
                     prefix: f.prefixes()[p as usize].prefix.to_string(),
                     octets_forwarded: o as u64,
@@ -373,8 +372,8 @@ impl Simulation {
             .collect();
         let mut groups: BTreeMap<u32, Vec<(u16, f64, Option<LinkId>)>> = BTreeMap::new();
         for (&(_, p, s), &i) in self.slot_acc.range((id, 0, 0)..(id + 1, 0, 0)) {
-            let link = self.slot_link.get(&i).copied();
-            groups.entry(p).or_default().push((s, self.accs[i as usize].at(self.now), link));
+            let link = self.slot_link[i as usize];
+            groups.entry(p).or_default().push((s, accs[i as usize], link));
         }
         let wcmp = groups
             .into_iter()
@@ -415,7 +414,9 @@ impl Simulation {
 
     /// Cumulative counters and state of every switch at `now_ns()`.
     pub fn telemetry(&self) -> TelemetrySnapshot {
-        let mut switches: Vec<SwitchTelemetry> = self.fabric.switches().map(|n| self.switch_telemetry(n)).collect();
+        let accs = self.acc_values();
+        let mut switches: Vec<SwitchTelemetry> =
+            self.fabric.switches().map(|n| self.switch_telemetry(n, &accs)).collect();
         switches.sort_by(|a, b| a.name.cmp(&b.name));
         TelemetrySnapshot { sim_time_ns: self.now, timestamp_ns: self.epoch_unix_ns + self.now as i64, switches }
     }

@@ -1,6 +1,8 @@
 //! Forwarding as on hardware: at every hop a flow's 5-tuple is hashed (with a per-device seed, so hashing is not
 //! polarized) into the slot table of that device for the destination prefix; the slot names the next hop.
 
+use std::sync::Arc;
+
 use fathom_topology::{Fabric, LinkId, NodeId, PrefixId, WcmpState};
 
 use super::state::{FiveTuple, Hop, NO_SLOT};
@@ -14,15 +16,25 @@ pub fn flow_hash(t: &FiveTuple, seed: u64) -> u64 {
     fmix64(fmix64(seed ^ ips).wrapping_add(ports.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
 }
 
-/// Per-prefix next hops of every switch (compact), computed lazily and dropped on topology change.
+/// Per-prefix next hops of every switch (compact), computed lazily and dropped on topology change. A switch whose
+/// next hops towards a prefix are all its usable switch links (a leaf towards a remote leaf, the common case) shares
+/// one list for every such prefix.
 #[derive(Debug, Default)]
 pub struct RouteCache {
-    per_prefix: Vec<Option<Vec<Vec<LinkId>>>>,
+    per_prefix: Vec<Option<Vec<Arc<[LinkId]>>>>,
     /// Node index -> switch index (`u32::MAX` for hosts).
     switch_slot: Vec<u32>,
     switches: Vec<NodeId>,
     /// Per switch: its links to other switches, sorted by link id.
     out_sw: Vec<Vec<LinkId>>,
+    /// Per link: the switch index of its far end (`u32::MAX` for a host), and whether it and its reverse are
+    /// usable (refreshed on `invalidate`).
+    far: Vec<u32>,
+    usable: Vec<bool>,
+    back_usable: Vec<bool>,
+    /// Per switch: all its usable switch links.
+    all_usable: Vec<Arc<[LinkId]>>,
+    empty: Arc<[LinkId]>,
 }
 
 impl RouteCache {
@@ -36,16 +48,39 @@ impl RouteCache {
             .iter()
             .map(|&s| f.out_links(s).into_iter().filter(|&l| f.node(f.endpoints(l).1).is_switch()).collect())
             .collect();
-        RouteCache { per_prefix: vec![None; f.prefixes().len()], switch_slot, switches, out_sw }
+        let far = f.link_ids().map(|l| switch_slot[f.endpoints(l).1.index()]).collect();
+        let mut rc = RouteCache {
+            per_prefix: vec![None; f.prefixes().len()],
+            switch_slot,
+            switches,
+            out_sw,
+            far,
+            empty: Arc::from(Vec::new()),
+            ..Default::default()
+        };
+        rc.refresh(f);
+        rc
     }
 
-    pub fn invalidate(&mut self) {
+    fn refresh(&mut self, f: &Fabric) {
+        self.usable = f.link_ids().map(|l| f.usable(l)).collect();
+        self.back_usable = f.link_ids().map(|l| self.usable[f.reverse(l).index()]).collect();
+        self.all_usable = self
+            .out_sw
+            .iter()
+            .map(|ls| Arc::from(ls.iter().copied().filter(|l| self.usable[l.index()]).collect::<Vec<_>>()))
+            .collect();
+    }
+
+    /// Drops every route (after a topology change of `f`).
+    pub fn invalidate(&mut self, f: &Fabric) {
         self.per_prefix.iter_mut().for_each(|p| *p = None);
+        self.refresh(f);
     }
 
     /// Shortest-path next hops of every switch towards `dst` (reverse BFS over usable switch links). The same DAG
     /// as `fathom_topology::EcmpDag::towards`, restricted to switches.
-    fn compute(&self, f: &Fabric, dst: NodeId) -> Vec<Vec<LinkId>> {
+    fn compute(&self, f: &Fabric, dst: NodeId) -> Vec<Arc<[LinkId]>> {
         let n = self.switches.len();
         let mut dist = vec![u32::MAX; n];
         let mut queue = std::collections::VecDeque::new();
@@ -55,41 +90,47 @@ impl RouteCache {
             queue.push_back(d as usize);
         }
         while let Some(v) = queue.pop_front() {
+            // `u` reaches `v` over the reverse of each of `v`'s switch links.
             for &l in &self.out_sw[v] {
-                let back = f.reverse(l);
-                let u = self.switch_slot[f.endpoints(back).0.index()] as usize;
-                if dist[u] == u32::MAX && f.usable(back) {
+                let u = self.far[l.index()] as usize;
+                if dist[u] == u32::MAX && self.back_usable[l.index()] {
                     dist[u] = dist[v] + 1;
                     queue.push_back(u);
                 }
             }
         }
+        let mut nh = Vec::new();
         (0..n)
             .map(|u| {
                 if dist[u] == u32::MAX || dist[u] == 0 {
-                    return Vec::new();
+                    return self.empty.clone();
                 }
-                self.out_sw[u]
-                    .iter()
-                    .copied()
-                    .filter(|&l| {
-                        f.usable(l) && dist[self.switch_slot[f.endpoints(l).1.index()] as usize] == dist[u] - 1
-                    })
-                    .collect()
+                nh.clear();
+                nh.extend(
+                    self.out_sw[u]
+                        .iter()
+                        .copied()
+                        .filter(|&l| self.usable[l.index()] && dist[self.far[l.index()] as usize] == dist[u] - 1),
+                );
+                if nh.len() == self.all_usable[u].len() {
+                    self.all_usable[u].clone()
+                } else {
+                    Arc::from(nh.as_slice())
+                }
             })
             .collect()
     }
 
-    /// Next hops of switch `u` towards `prefix`.
-    pub fn next_hops(&mut self, f: &Fabric, u: NodeId, prefix: PrefixId) -> &[LinkId] {
+    /// Next hops of switch `u` towards `prefix` (shared; cloning is cheap).
+    pub fn next_hops(&mut self, f: &Fabric, u: NodeId, prefix: PrefixId) -> Arc<[LinkId]> {
         let idx = self.switch_slot[u.index()];
         if idx == u32::MAX {
-            return &[];
+            return self.empty.clone();
         }
         if self.per_prefix[prefix].is_none() {
             self.per_prefix[prefix] = Some(self.compute(f, f.prefixes()[prefix].leaf));
         }
-        &self.per_prefix[prefix].as_ref().expect("filled above")[idx as usize]
+        self.per_prefix[prefix].as_ref().expect("filled above")[idx as usize].clone()
     }
 }
 
@@ -140,14 +181,14 @@ impl Forwarder<'_> {
         let mut cur = src_leaf;
         if src_leaf != dst_leaf && self.wcmp.get(src, prefix).is_some() {
             // Host-based path selection: the host's table picks the source leaf's uplink.
-            let nh = self.routes.next_hops(f, cur, prefix).to_vec();
+            let nh = self.routes.next_hops(f, cur, prefix);
             let (l, slot) = self.pick(src, prefix, &nh, t)?;
             hops.push(Hop { link: l, chooser: src, slot });
             cur = f.endpoints(l).1;
         }
         let mut guard = 0;
         while cur != dst_leaf {
-            let nh = self.routes.next_hops(f, cur, prefix).to_vec();
+            let nh = self.routes.next_hops(f, cur, prefix);
             let (l, slot) = self.pick(cur, prefix, &nh, t)?;
             hops.push(Hop { link: l, chooser: cur, slot });
             cur = f.endpoints(l).1;

@@ -4,9 +4,6 @@
 //! stops at its own demand cap. A heap keyed by each link's saturation level makes this `O((F·h + L) log L)` for `F`
 //! flows of `h` hops over `L` links. Ties are broken by index, so the result is deterministic.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 /// One subproblem: local link and flow indices.
 #[derive(Debug, Default, Clone)]
 pub struct Problem {
@@ -41,6 +38,15 @@ impl Problem {
         self.start.push(self.hops.len() as u32);
         self.flow_cap.push(cap);
     }
+    /// Ends a flow whose links were pushed onto `hops` directly.
+    pub fn end_flow(&mut self, cap: f64) {
+        if self.start.is_empty() {
+            self.start.push(0);
+        }
+        // The flow's links are the hops pushed since the previous flow ended.
+        self.start.push(self.hops.len() as u32);
+        self.flow_cap.push(cap);
+    }
     fn flow_links(&self, f: usize) -> &[u32] {
         &self.hops[self.start[f] as usize..self.start[f + 1] as usize]
     }
@@ -62,10 +68,15 @@ pub struct Scratch {
     fill: Vec<u32>,
     lflows: Vec<u32>,
     rem: Vec<f64>,
-    heap: BinaryHeap<Reverse<(u64, u32)>>,
-    by_cap: Vec<u32>,
+    /// Sum of the demand caps of each link's flows.
+    demand: Vec<f64>,
+    /// Links that can never limit a flow (kept out of the heap).
+    skip: Vec<bool>,
+    /// Level key of each link.
+    lkey: Vec<u64>,
+    heap: MinHeap,
+    by_cap: Vec<(i64, u32)>,
     frozen: Vec<bool>,
-    members: Vec<u32>,
 }
 
 /// Solves the subproblem.
@@ -80,77 +91,149 @@ fn reset<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
     v.resize(n, x);
 }
 
+/// An integer that orders like `f64::total_cmp`.
+fn total_key(x: f64) -> i64 {
+    let b = x.to_bits() as i64;
+    b ^ ((((b >> 63) as u64) >> 1) as i64)
+}
+
 /// Solves the subproblem into `out`, reusing `s`.
+///
+/// A link's level `rem / count` never falls while the water rises (a flow leaving it is frozen at most at that
+/// level), so the heap is updated lazily: a popped entry whose level has risen is pushed again with the new level,
+/// and a freeze pushes only in the rare case rounding lowered a level. The order of saturations, and so the
+/// result, is exactly that of a heap updated on every change.
 pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     let nf = p.flows();
     let nl = p.link_cap.len();
+    reset(&mut out.rate, nf, 0.0);
+    reset(&mut out.bottleneck, nf, None);
+    if nf == 0 {
+        return;
+    }
+    if nf == 1 && p.hops.len() == nl && p.hops.iter().enumerate().all(|(i, &l)| l as usize == i) {
+        // One flow over distinct links: what the water-filling below does, directly. A link limits it only if
+        // it has less room than the cap (each link's level is its room), the lowest such link (first by index
+        // among equals) at its level.
+        let cap = p.flow_cap[0];
+        let top = (0..nl).filter(|&l| !(p.link_cap[l] >= cap)).map(|l| (key(p.link_cap[l]), l)).min();
+        match top {
+            Some((k, l)) if cap > f64::from_bits(k) => {
+                out.rate[0] = f64::from_bits(k);
+                out.bottleneck[0] = Some(l as u32);
+            }
+            _ => out.rate[0] = cap,
+        }
+        return;
+    }
     reset(&mut s.count, nl, 0);
-    for &l in &p.hops {
-        s.count[l as usize] += 1;
-    }
-    // Flows of each link (CSR).
-    reset(&mut s.lstart, nl + 1, 0);
-    for l in 0..nl {
-        s.lstart[l + 1] = s.lstart[l] + s.count[l];
-    }
-    s.fill.clear();
-    s.fill.extend_from_slice(&s.lstart);
-    reset(&mut s.lflows, p.hops.len(), 0);
+    reset(&mut s.demand, nl, 0.0);
     for f in 0..nf {
+        let cap = p.flow_cap[f];
         for &l in p.flow_links(f) {
-            s.lflows[s.fill[l as usize] as usize] = f as u32;
-            s.fill[l as usize] += 1;
+            s.count[l as usize] += 1;
+            s.demand[l as usize] += cap;
         }
     }
     s.rem.clear();
     s.rem.extend_from_slice(&p.link_cap);
-    s.heap.clear();
+    // A link with room for every one of its flows at its cap never limits any of them: its level stays at or
+    // above the smallest cap still rising, where the cap wins. Such links stay out of the heap and are not
+    // tracked, which changes no decision. The margin covers rounding in `rem`; a link of one flow has none (its
+    // level is `rem` itself).
+    s.skip.clear();
+    s.skip.extend((0..nl).map(|l| {
+        let room = if s.count[l] == 1 { s.demand[l] } else { s.demand[l] * (1.0 + 1e-6) };
+        s.count[l] == 0 || s.rem[l] >= room
+    }));
+    // Current level key of every tracked link (`DEAD` once all its flows are frozen).
+    s.lkey.clear();
+    s.lkey.extend((0..nl).map(|l| if s.skip[l] { DEAD } else { key(s.rem[l] / s.count[l] as f64) }));
+    // Flows of each tracked link (CSR).
+    reset(&mut s.lstart, nl + 1, 0);
     for l in 0..nl {
-        if s.count[l] > 0 {
-            s.heap.push(Reverse((key(s.rem[l] / s.count[l] as f64), l as u32)));
+        s.lstart[l + 1] = s.lstart[l] + if s.skip[l] { 0 } else { s.count[l] };
+    }
+    s.fill.clear();
+    s.fill.extend_from_slice(&s.lstart[..nl]);
+    reset(&mut s.lflows, s.lstart[nl] as usize, 0);
+    for f in 0..nf {
+        for &l in p.flow_links(f) {
+            if !s.skip[l as usize] {
+                s.lflows[s.fill[l as usize] as usize] = f as u32;
+                s.fill[l as usize] += 1;
+            }
         }
     }
+    s.heap.0.clear();
+    s.heap.0.extend((0..nl).filter(|&l| !s.skip[l]).map(|l| entry(s.lkey[l], l)));
+    s.heap.heapify();
     s.by_cap.clear();
-    s.by_cap.extend(0..nf as u32);
-    s.by_cap.sort_unstable_by(|&a, &b| p.flow_cap[a as usize].total_cmp(&p.flow_cap[b as usize]).then(a.cmp(&b)));
+    s.by_cap.extend((0..nf as u32).map(|f| (total_key(p.flow_cap[f as usize]), f)));
+    s.by_cap.sort_unstable();
     let mut next_cap = 0usize;
-    reset(&mut out.rate, nf, 0.0);
-    reset(&mut out.bottleneck, nf, None);
     reset(&mut s.frozen, nf, false);
     let mut left = nf;
-    let Scratch { count, lstart, lflows, rem, heap, by_cap, frozen, members, .. } = s;
-    let freeze =
-        |f: usize, r: f64, rem: &mut Vec<f64>, count: &mut Vec<u32>, heap: &mut BinaryHeap<Reverse<(u64, u32)>>| {
-            for &l in p.flow_links(f) {
-                let l = l as usize;
-                rem[l] -= r;
-                count[l] -= 1;
-                if count[l] > 0 {
-                    heap.push(Reverse((key(rem[l] / count[l] as f64), l as u32)));
+    let Scratch { count, lstart, lflows, rem, heap, by_cap, frozen, skip, lkey, .. } = s;
+    let freeze = |f: usize, r: f64, rem: &mut [f64], count: &mut [u32], lkey: &mut [u64], heap: &mut MinHeap| {
+        for &l in p.flow_links(f) {
+            let l = l as usize;
+            if skip[l] {
+                continue;
+            }
+            rem[l] -= r;
+            count[l] -= 1;
+            if count[l] > 0 {
+                let k = key(rem[l] / count[l] as f64);
+                if k < lkey[l] {
+                    heap.push(entry(k, l));
                 }
+                lkey[l] = k;
+            } else {
+                lkey[l] = DEAD;
             }
-        };
-    while left > 0 {
-        // The lowest valid link level.
-        let mut top = None;
-        while let Some(&Reverse((k, l))) = heap.peek() {
-            let lu = l as usize;
-            if count[lu] > 0 && key(rem[lu] / count[lu] as f64) == k {
-                top = Some((f64::from_bits(k), lu));
-                break;
-            }
-            heap.pop();
         }
-        while next_cap < nf && frozen[by_cap[next_cap] as usize] {
+    };
+    while left > 0 {
+        while next_cap < nf && frozen[by_cap[next_cap].1 as usize] {
             next_cap += 1;
         }
-        let cap_flow = by_cap.get(next_cap).map(|&f| f as usize);
+        // A cap at or below the heap's smallest key is reached before any link saturates (levels only rise, so
+        // that key bounds every link's level from below): freeze it without bringing the heap up to date.
+        if let (Some(&(_, f)), Some(e)) = (by_cap.get(next_cap), heap.peek()) {
+            let f = f as usize;
+            if p.flow_cap[f] <= f64::from_bits((e >> 32) as u64) {
+                frozen[f] = true;
+                left -= 1;
+                let r = p.flow_cap[f];
+                out.rate[f] = r;
+                freeze(f, r, rem, count, lkey, heap);
+                continue;
+            }
+        }
+        // The lowest valid link level.
+        let mut top = None;
+        while let Some(e) = heap.peek() {
+            let (k, l) = ((e >> 32) as u64, (e as u32) as usize);
+            let now = lkey[l];
+            if now == k {
+                top = Some((f64::from_bits(k), l));
+                break;
+            }
+            if now != DEAD && now > k {
+                heap.replace_top(entry(now, l));
+            } else {
+                heap.pop();
+            }
+        }
+        while next_cap < nf && frozen[by_cap[next_cap].1 as usize] {
+            next_cap += 1;
+        }
+        let cap_flow = by_cap.get(next_cap).map(|&(_, f)| f as usize);
         match (top, cap_flow) {
             (Some((level, l)), Some(f)) if p.flow_cap[f] > level => {
                 heap.pop();
-                members.clear();
-                members.extend_from_slice(&lflows[lstart[l] as usize..lstart[l + 1] as usize]);
-                for &g in members.iter() {
+                for &g in &lflows[lstart[l] as usize..lstart[l + 1] as usize] {
                     let g = g as usize;
                     if frozen[g] {
                         continue;
@@ -159,7 +242,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                     left -= 1;
                     out.rate[g] = level;
                     out.bottleneck[g] = Some(l as u32);
-                    freeze(g, level, rem, count, heap);
+                    freeze(g, level, rem, count, lkey, heap);
                 }
             }
             (_, Some(f)) => {
@@ -167,10 +250,77 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                 left -= 1;
                 let r = p.flow_cap[f];
                 out.rate[f] = r;
-                freeze(f, r, rem, count, heap);
+                freeze(f, r, rem, count, lkey, heap);
             }
             (_, None) => break,
         }
+    }
+}
+
+/// Level key of a link with no flow left to limit.
+const DEAD: u64 = u64::MAX;
+
+/// A heap entry: level key and link, ordered by key then link.
+fn entry(k: u64, l: usize) -> u128 {
+    ((k as u128) << 32) | l as u128
+}
+
+/// A binary min-heap of packed entries (one integer compare per step).
+#[derive(Debug, Default, Clone)]
+struct MinHeap(Vec<u128>);
+
+impl MinHeap {
+    fn heapify(&mut self) {
+        for i in (0..self.0.len() / 2).rev() {
+            self.sift_down(i);
+        }
+    }
+    fn peek(&self) -> Option<u128> {
+        self.0.first().copied()
+    }
+    fn push(&mut self, x: u128) {
+        let v = &mut self.0;
+        let mut i = v.len();
+        v.push(x);
+        while i > 0 {
+            let p = (i - 1) / 2;
+            if v[p] <= x {
+                break;
+            }
+            v[i] = v[p];
+            i = p;
+        }
+        v[i] = x;
+    }
+    fn pop(&mut self) {
+        let last = self.0.pop();
+        if let (Some(x), false) = (last, self.0.is_empty()) {
+            self.0[0] = x;
+            self.sift_down(0);
+        }
+    }
+    /// Replaces the smallest entry by `x`, which is not smaller.
+    fn replace_top(&mut self, x: u128) {
+        self.0[0] = x;
+        self.sift_down(0);
+    }
+    fn sift_down(&mut self, mut i: usize) {
+        let v = &mut self.0;
+        let n = v.len();
+        let x = v[i];
+        loop {
+            let c = 2 * i + 1;
+            if c >= n {
+                break;
+            }
+            let c = if c + 1 < n && v[c + 1] < v[c] { c + 1 } else { c };
+            if v[c] >= x {
+                break;
+            }
+            v[i] = v[c];
+            i = c;
+        }
+        v[i] = x;
     }
 }
 

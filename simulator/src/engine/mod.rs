@@ -16,14 +16,14 @@ use fathom_topology::{Fabric, LinkId, NodeId, WcmpState};
 
 use crate::control::{Fault, FaultAction};
 use crate::error::Result;
-use crate::rng::Rng;
+use crate::rng::{FastMap, Rng};
 use crate::scenario::Scenario;
 use crate::workload::placement::HostPool;
 use crate::workload::spec::BuildCx;
 use crate::workload::{Action, Cx, FlowSpec, Workload};
 use forward::{Forwarder, RouteCache};
-use queue::QueueParams;
-use state::{Acc, FiveTuple, Flow, Hop, LinkState, Owner, NO_SLOT};
+use queue::{ClassQueue, QueueParams};
+use state::{CounterSnapshot, FiveTuple, Flow, Hop, LinkState, Owner, NO_SLOT};
 pub use stats::Stats;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,6 +38,63 @@ enum Event {
 struct Dirty {
     links: Vec<u32>,
     flows: Vec<u32>,
+}
+
+/// Link index meaning "no link" (a flow not bottlenecked at a link).
+const NO_LINK: u32 = u32::MAX;
+
+/// The destination prefix of every node's address (hosts only): the longest match, as `Fabric::prefix_for` finds
+/// it, with one hash lookup per prefix length instead of a scan of every prefix.
+fn host_prefixes(fabric: &Fabric) -> Vec<Option<usize>> {
+    let mask = |len: u8| if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    let mut by_net: FastMap<(u8, u32), usize> = FastMap::default();
+    let mut lens: Vec<u8> = Vec::new();
+    for (i, e) in fabric.prefixes().iter().enumerate() {
+        // A later equal prefix replaces an earlier one: `prefix_for` keeps the last of equally long matches.
+        by_net.insert((e.prefix.len, u32::from(e.prefix.addr)), i);
+        lens.push(e.prefix.len);
+    }
+    lens.sort_unstable_by(|a, b| b.cmp(a));
+    lens.dedup();
+    fabric
+        .node_ids()
+        .map(|n| {
+            let ip = u32::from(fabric.host_ip(n)?);
+            lens.iter().find_map(|&len| by_net.get(&(len, ip & mask(len))).copied())
+        })
+        .collect()
+}
+
+/// Records that flow `i` is bottlenecked at link `l` (`NO_LINK`: at none) in both directions of the relation.
+fn set_bottleneck_in(bneck: &mut [u32], bn_flows: &mut [Vec<u32>], i: u32, l: u32) {
+    let old = bneck[i as usize];
+    if old == l {
+        return;
+    }
+    if old != NO_LINK {
+        let v = &mut bn_flows[old as usize];
+        if let Some(p) = v.iter().position(|&x| x == i) {
+            v.swap_remove(p);
+        }
+    }
+    if l != NO_LINK {
+        bn_flows[l as usize].push(i);
+    }
+    bneck[i as usize] = l;
+}
+
+/// The working sets of one recompute (see [`Simulation::recompute`]).
+#[derive(Debug, Default)]
+struct ClosureScratch {
+    /// F: the flows whose rates are re-solved, sorted before each solve.
+    f_set: Vec<u32>,
+    /// Links of S not yet expanded.
+    pending: Vec<usize>,
+    /// Flows the validation adds to F.
+    add: Vec<u32>,
+    /// Local -> global link index of the last solve.
+    local: Vec<usize>,
+    alloc: maxmin::Allocation,
 }
 
 /// A running simulation: fabric, workloads, flows, queues and counters, advanced by events on a simulated clock.
@@ -61,38 +118,61 @@ pub struct Simulation {
     flows: Vec<Option<Flow>>,
     free: Vec<u32>,
     next_flow_id: u64,
-    /// Open-ended flows by (workload, tag), for rate-cap changes.
-    open: BTreeMap<(u32, u64), Vec<u32>>,
+    /// Open-ended flows by (workload, tag), for rate-cap changes (looked up only, never iterated).
+    open: FastMap<(u32, u64), Vec<u32>>,
+    /// Path and counter binding of ended flows by 5-tuple, reused when the same 5-tuple starts again under the
+    /// same forwarding state (an RDMA queue pair of a collective sends on one path every iteration). Looked up
+    /// only, never iterated; cleared whenever tables or the topology change.
+    path_cache: FastMap<FiveTuple, (Vec<Hop>, Vec<u32>)>,
     links: Vec<LinkState>,
+    /// Per link: counter bases for switch resets, the source side's (tx) and the destination side's (rx); kept
+    /// apart from `links`, which the engine reads on every rate change.
+    link_bases: Vec<[CounterSnapshot; 2]>,
     workloads: Vec<Box<dyn Workload>>,
     wl_rng: Vec<Rng>,
-    /// Lazily integrated byte counters (AFT per switch and prefix, WCMP per device, prefix and slot), indexed
-    /// by the maps below; flows hold the indices of the counters they feed.
-    accs: Vec<Acc>,
+    /// Byte counters (AFT per switch and prefix, WCMP per device, prefix and slot), indexed by the maps below;
+    /// flows hold the indices of the counters they feed. A counter's value is its entry here (bytes of flows
+    /// no longer bound to it) plus what each flow bound to it sent since binding (see `Simulation::acc_values`).
+    acc_base: Vec<f64>,
     /// Destination prefix of each host (by node index).
     host_prefix: Vec<Option<usize>>,
     aft: BTreeMap<(u32, u32), u32>,
     slot_acc: BTreeMap<(u32, u32, u16), u32>,
-    /// The next hop a slot counter's traffic last took (what telemetry reports for unprogrammed tables).
-    slot_link: BTreeMap<u32, LinkId>,
+    /// Per counter (slot counters only): the next hop its traffic last took (what telemetry reports for
+    /// unprogrammed tables).
+    slot_link: Vec<Option<LinkId>>,
+    /// Lookup copies of `aft` and `slot_acc` (hashed; the ordered maps serve per-switch listings).
+    acc_index: FastMap<(u32, u32, u16), u32>,
     /// ECMP members of each (switch, prefix) group seen by a flow, for reporting unprogrammed tables whole.
-    group_nh: BTreeMap<(u32, u32), Vec<LinkId>>,
+    group_nh: FastMap<(u32, u32), std::sync::Arc<[LinkId]>>,
     faults: Vec<Fault>,
     /// Highest fencing token a slot-table write carried.
     fence: u64,
     dirty: Dirty,
+    /// Actions of the last workload callback, cleared, kept for their capacity.
+    actions: Vec<Action>,
+    /// The previous batch's dirty lists, cleared, kept for their capacity.
+    dirty_spare: Dirty,
     stats: Stats,
     // scratch for recompute
     link_mark: Vec<u32>,
-    link_local: Vec<u32>,
-    link_local_mark: Vec<u32>,
+    /// Per link: (round of the last solve that used it, its local index in that solve).
+    link_local: Vec<(u32, u32)>,
     local_round: u32,
     flow_mark: Vec<u32>,
+    /// Per flow slot: the link the flow is bottlenecked at (`NO_LINK` if none), read by the closure search.
+    bneck: Vec<u32>,
+    /// Per link: the flows bottlenecked there (`bneck[f] == l`), unordered.
+    bn_flows: Vec<Vec<u32>>,
     mark: u32,
     problem: maxmin::Problem,
     solver: maxmin::Scratch,
     /// `Fabric::usable` of every link, refreshed on topology change (read on every solve).
     link_usable: Vec<bool>,
+    /// Capacity of every link, bit/s.
+    link_cap: Vec<f64>,
+    /// Working sets of `recompute`, kept for their capacity.
+    closure: ClosureScratch,
     /// Per local link of the last solve: rate added by the subproblem's flows, and its fair level.
     scratch_added: Vec<f64>,
     scratch_level: Vec<f64>,
@@ -109,7 +189,7 @@ impl Simulation {
             .filter_map(|h| fabric.host_uplink(h))
             .map(|l| fabric.link(l).capacity_bps)
             .fold(0.0, f64::max);
-        let host_prefix = fabric.node_ids().map(|n| fabric.host_ip(n).and_then(|ip| fabric.prefix_for(ip))).collect();
+        let host_prefix = host_prefixes(&fabric);
         let mut sim = Simulation {
             name: scenario.name.clone(),
             seed: scenario.seed,
@@ -122,8 +202,8 @@ impl Simulation {
                 })
                 .collect(),
             link_mark: vec![0; fabric.link_count()],
-            link_local: vec![0; fabric.link_count()],
-            link_local_mark: vec![0; fabric.link_count()],
+            link_bases: vec![[CounterSnapshot::default(); 2]; fabric.link_count()],
+            link_local: vec![(0, 0); fabric.link_count()],
             local_round: 0,
             fabric,
             wcmp: WcmpState::new(),
@@ -143,29 +223,39 @@ impl Simulation {
             flows: Vec::new(),
             free: Vec::new(),
             next_flow_id: 1,
-            open: BTreeMap::new(),
+            open: FastMap::default(),
+            path_cache: FastMap::default(),
             workloads: Vec::new(),
             wl_rng: Vec::new(),
-            accs: Vec::new(),
+            acc_base: Vec::new(),
             host_prefix,
             aft: BTreeMap::new(),
             slot_acc: BTreeMap::new(),
-            slot_link: BTreeMap::new(),
-            group_nh: BTreeMap::new(),
+            slot_link: Vec::new(),
+            acc_index: FastMap::default(),
+            group_nh: FastMap::default(),
             faults: Vec::new(),
             fence: 0,
             dirty: Dirty::default(),
+            actions: Vec::new(),
+            dirty_spare: Dirty::default(),
             stats: Stats::default(),
             flow_mark: Vec::new(),
+            bneck: Vec::new(),
+            bn_flows: Vec::new(),
             mark: 0,
             problem: maxmin::Problem::default(),
             solver: maxmin::Scratch::default(),
             link_usable: Vec::new(),
+            link_cap: Vec::new(),
+            closure: ClosureScratch::default(),
             scratch_added: Vec::new(),
             scratch_level: Vec::new(),
             scratch_outside: Vec::new(),
         };
         sim.link_usable = sim.fabric.link_ids().map(|l| sim.fabric.usable(l)).collect();
+        sim.link_cap = sim.fabric.link_ids().map(|l| sim.fabric.link(l).capacity_bps).collect();
+        sim.bn_flows = vec![Vec::new(); sim.link_cap.len()];
         let mut pool = HostPool::new(&sim.fabric);
         let mut place_rng = Rng::derive(scenario.seed, 0xF1ACE);
         for (i, w) in scenario.workloads.iter().enumerate() {
@@ -268,12 +358,13 @@ impl Simulation {
 
     /// Runs a workload callback and applies what it asked for.
     fn callback(&mut self, w: usize, f: impl FnOnce(&mut dyn Workload, &mut Cx)) {
-        let mut out = Vec::new();
+        // The action list is kept between callbacks (a background redraw emits one action per connection).
+        let mut out = std::mem::take(&mut self.actions);
         {
             let mut cx = Cx { now: self.now, rng: &mut self.wl_rng[w], out: &mut out };
             f(self.workloads[w].as_mut(), &mut cx);
         }
-        for a in out {
+        for a in out.drain(..) {
             match a {
                 Action::Start(spec) => self.start_flow(w as u32, spec),
                 Action::Timer { at_ns, tag } => {
@@ -289,6 +380,7 @@ impl Simulation {
                 }
             }
         }
+        self.actions = out;
     }
 
     fn forwarder(&mut self) -> Forwarder<'_> {
@@ -317,11 +409,18 @@ impl Simulation {
             dst_port: s.dst_port,
             protocol: s.protocol,
         };
-        let path = self.forwarder().path(s.src, s.dst, prefix, &tuple).unwrap_or_default();
-        let accs = self.bind_accs(prefix, &path);
+        let (path, accs) = match self.path_cache.remove(&tuple) {
+            Some(cached) => cached,
+            None => {
+                let path = self.forwarder().path(s.src, s.dst, prefix, &tuple).unwrap_or_default();
+                let accs = self.bind_accs(prefix, &path);
+                (path, accs)
+            }
+        };
         let idx = self.free.pop().unwrap_or_else(|| {
             self.flows.push(None);
             self.flow_mark.push(0);
+            self.bneck.push(NO_LINK);
             (self.flows.len() - 1) as u32
         });
         let flow = Flow {
@@ -336,7 +435,8 @@ impl Simulation {
             remaining: s.bytes,
             since: self.now,
             rate: 0.0,
-            bottleneck: None,
+            sent: 0.0,
+            acc_from: 0.0,
             path,
             accs,
             started_ns: self.now,
@@ -344,6 +444,7 @@ impl Simulation {
         };
         self.next_flow_id += 1;
         self.stats.flows_started += 1;
+        self.bneck[idx as usize] = NO_LINK;
         if s.bytes.is_infinite() {
             self.open.entry((w, s.tag)).or_default().push(idx);
         }
@@ -357,7 +458,9 @@ impl Simulation {
     /// Takes a flow out of the fabric (settling its counters at `now`).
     fn remove_flow(&mut self, i: u32) -> Flow {
         self.set_rate(i, 0.0);
-        let f = self.flows[i as usize].take().expect("caller checked");
+        self.unbind_accs(i);
+        self.set_bottleneck(i, NO_LINK);
+        let mut f = self.flows[i as usize].take().expect("caller checked");
         self.unlink(i, &f.path);
         if f.remaining.is_infinite() {
             if let Some(v) = self.open.get_mut(&(f.owner.workload, f.owner.tag)) {
@@ -365,6 +468,11 @@ impl Simulation {
             }
         }
         self.free.push(i);
+        // Bounded: flows with ever new 5-tuples (short flows on random ports) must not grow it without end.
+        if self.path_cache.len() >= 4096 + self.flows.len() {
+            self.path_cache.clear();
+        }
+        self.path_cache.insert(f.tuple, (std::mem::take(&mut f.path), std::mem::take(&mut f.accs)));
         f
     }
 
@@ -381,6 +489,7 @@ impl Simulation {
 
     /// Re-resolves the path of every flow (after a topology or table change); flows whose path changed move.
     fn repath(&mut self, only_prefix: Option<usize>) {
+        self.path_cache.clear();
         for i in 0..self.flows.len() {
             let Some(f) = self.flows[i].as_ref() else { continue };
             if only_prefix.is_some_and(|p| p != f.prefix) {
@@ -390,9 +499,11 @@ impl Simulation {
             let new = self.forwarder().path(src, dst, prefix, &tuple).unwrap_or_default();
             if new != self.flows[i].as_ref().expect("checked").path {
                 self.set_rate(i as u32, 0.0);
+                self.unbind_accs(i as u32);
                 let accs = self.bind_accs(prefix, &new);
                 let fl = self.flows[i].as_mut().expect("checked");
                 fl.accs = accs;
+                fl.acc_from = fl.sent;
                 let old = std::mem::replace(&mut fl.path, new.clone());
                 self.unlink(i as u32, &old);
                 for h in &new {
@@ -411,22 +522,31 @@ impl Simulation {
             return;
         }
         let dt = (now - link.settled) as f64 * 1e-9;
-        let window = link.settled / self.window_ns;
-        link.settled = now;
-        let cap = self.fabric.link(LinkId::new(l)).capacity_bps;
+        let cap = self.link_cap[l];
         let total = link.total_rate();
-        let spare = (cap - total).max(self.qp.drain_frac * cap);
         let mut limit_s: f64 = 0.0;
         let mut paused = 0.0;
-        for c in 0..2 {
-            let w = if total > 0.0 { link.served[c] / total } else { 0.5 };
-            link.queues[c].roll_to(window);
-            let iv = link.queues[c].advance(&self.qp, dt, link.served[c], spare * w, c == 0);
-            limit_s = limit_s.max(iv.limit_s);
-            if c == 0 {
-                paused = iv.limit_s;
+        if link.queues.iter().all(ClassQueue::idle) {
+            // Nothing queued, arriving above the fair rates or remembered as a peak: only the served bytes
+            // count. (The telemetry window is not rolled: rolling an all-zero queue changes nothing.)
+            for c in 0..2 {
+                link.queues[c].tx_bytes += link.served[c] * dt / 8.0;
             }
-            self.stats.dropped_pkts += iv.dropped_bytes / self.qp.pkt_bytes;
+            link.settled = now;
+        } else {
+            let window = link.settled / self.window_ns;
+            link.settled = now;
+            let spare = (cap - total).max(self.qp.drain_frac * cap);
+            for c in 0..2 {
+                let w = if total > 0.0 { link.served[c] / total } else { 0.5 };
+                link.queues[c].roll_to(window);
+                let iv = link.queues[c].advance(&self.qp, dt, link.served[c], spare * w, c == 0);
+                limit_s = limit_s.max(iv.limit_s);
+                if c == 0 {
+                    paused = iv.limit_s;
+                }
+                self.stats.dropped_pkts += iv.dropped_bytes / self.qp.pkt_bytes;
+            }
         }
         let util = total / cap;
         link.congested_s += if util > self.threshold { dt } else { limit_s };
@@ -473,13 +593,11 @@ impl Simulation {
             return;
         }
         f.remaining = f.remaining_at(now);
+        f.sent = f.sent_at(now);
         f.since = now;
         f.rate = rate;
         let (class, delta) = (f.class.index(), rate - old);
         let hops = std::mem::take(&mut f.path);
-        for &a in &f.accs {
-            self.accs[a as usize].add_rate(now, delta / 8.0);
-        }
         for h in &hops {
             let l = h.link.index();
             self.settle(l);
@@ -494,36 +612,79 @@ impl Simulation {
 
     /// The counters a flow on `path` towards `prefix` feeds: AFT at every switch it crosses, WCMP slots it used.
     fn bind_accs(&mut self, prefix: usize, path: &[Hop]) -> Vec<u32> {
-        let now = self.now;
         let mut out = Vec::with_capacity(path.len() * 2);
         let p = prefix as u32;
         for h in path.iter().filter(|h| h.slot != NO_SLOT && self.fabric.node(h.chooser).is_switch()) {
             let key = (h.chooser.index() as u32, p);
             if !self.group_nh.contains_key(&key) {
-                let nh = self.routes.next_hops(&self.fabric, h.chooser, prefix).to_vec();
+                let nh = self.routes.next_hops(&self.fabric, h.chooser, prefix);
                 self.group_nh.insert(key, nh);
             }
         }
         for (k, h) in path.iter().enumerate() {
             if k > 0 {
                 let sw = self.fabric.endpoints(h.link).0.index() as u32;
-                out.push(Self::acc_slot(&mut self.accs, &mut self.aft, (sw, p), now));
+                // AFT counters are keyed with `NO_SLOT` in the lookup table.
+                let a = match self.acc_index.get(&(sw, p, NO_SLOT)) {
+                    Some(&a) => a,
+                    None => {
+                        let a = self.new_acc((sw, p, NO_SLOT));
+                        self.aft.insert((sw, p), a);
+                        a
+                    }
+                };
+                out.push(a);
             }
             if h.slot != NO_SLOT {
                 let key = (h.chooser.index() as u32, p, h.slot);
-                let a = Self::acc_slot(&mut self.accs, &mut self.slot_acc, key, now);
-                self.slot_link.insert(a, h.link);
+                let a = match self.acc_index.get(&key) {
+                    Some(&a) => a,
+                    None => {
+                        let a = self.new_acc(key);
+                        self.slot_acc.insert(key, a);
+                        a
+                    }
+                };
+                self.slot_link[a as usize] = Some(h.link);
                 out.push(a);
             }
         }
         out
     }
 
-    fn acc_slot<K: Ord>(accs: &mut Vec<Acc>, map: &mut BTreeMap<K, u32>, key: K, now: u64) -> u32 {
-        *map.entry(key).or_insert_with(|| {
-            accs.push(Acc { since: now, ..Default::default() });
-            (accs.len() - 1) as u32
-        })
+    fn new_acc(&mut self, key: (u32, u32, u16)) -> u32 {
+        self.acc_base.push(0.0);
+        self.slot_link.push(None);
+        let a = (self.acc_base.len() - 1) as u32;
+        self.acc_index.insert(key, a);
+        a
+    }
+
+    /// Moves what flow `i` sent since binding into its counters' bases (before it leaves them).
+    fn unbind_accs(&mut self, i: u32) {
+        let Some(f) = self.flows[i as usize].as_mut() else { return };
+        let bytes = f.sent_at(self.now) - f.acc_from;
+        for &a in &f.accs {
+            self.acc_base[a as usize] += bytes;
+        }
+        f.acc_from = f.sent_at(self.now);
+    }
+
+    /// The value of every byte counter at `now`.
+    pub(crate) fn acc_values(&self) -> Vec<f64> {
+        let mut v = self.acc_base.clone();
+        for f in self.flows.iter().flatten() {
+            let bytes = f.sent_at(self.now) - f.acc_from;
+            for &a in &f.accs {
+                v[a as usize] += bytes;
+            }
+        }
+        v
+    }
+
+    /// Records that flow `i` is bottlenecked at link `l` (`NO_LINK`: at none).
+    fn set_bottleneck(&mut self, i: u32, l: u32) {
+        set_bottleneck_in(&mut self.bneck, &mut self.bn_flows, i, l);
     }
 
     fn next_mark(&mut self) -> u32 {
@@ -537,7 +698,7 @@ impl Simulation {
     }
 
     fn saturated(&self, l: usize) -> bool {
-        self.links[l].total_rate() >= self.fabric.link(LinkId::new(l)).capacity_bps * (1.0 - 1e-9)
+        self.links[l].total_rate() >= self.link_cap[l] * (1.0 - 1e-9)
     }
 
     /// Recomputes max-min rates for the flows the current batch affected.
@@ -547,76 +708,87 @@ impl Simulation {
     /// set is solved again. Flows outside the set keep their rates, which stay max-min fair because they share only
     /// unsaturated links with it.
     fn recompute(&mut self) {
-        let dirty = std::mem::take(&mut self.dirty);
-        if dirty.links.is_empty() && dirty.flows.is_empty() {
+        if self.dirty.links.is_empty() && self.dirty.flows.is_empty() {
             return;
         }
+        let spare = std::mem::take(&mut self.dirty_spare);
+        let mut dirty = std::mem::replace(&mut self.dirty, spare);
+        let mut cs = std::mem::take(&mut self.closure);
         self.stats.recomputes += 1;
         let m = self.next_mark();
-        let mut s_links: Vec<usize> = Vec::new();
-        let mut f_set: Vec<u32> = Vec::new();
-        let mut pending: Vec<usize> = Vec::new();
-        let mut f_set_add: Vec<u32> = Vec::new();
-        let add_link = |l: usize, marks: &mut Vec<u32>, pending: &mut Vec<usize>, s: &mut Vec<usize>| {
-            if marks[l] != m {
-                marks[l] = m;
-                pending.push(l);
-                s.push(l);
-            }
-        };
+        cs.f_set.clear();
+        cs.pending.clear();
+        cs.add.clear();
         for &l in &dirty.links {
-            add_link(l as usize, &mut self.link_mark, &mut pending, &mut s_links);
+            let l = l as usize;
+            if self.link_mark[l] != m {
+                self.link_mark[l] = m;
+                cs.pending.push(l);
+            }
         }
         for &fi in &dirty.flows {
             if let Some(f) = self.flows[fi as usize].as_ref() {
                 if self.flow_mark[fi as usize] != m {
                     self.flow_mark[fi as usize] = m;
-                    f_set.push(fi);
+                    cs.f_set.push(fi);
                 }
                 for h in &f.path {
-                    add_link(h.link.index(), &mut self.link_mark, &mut pending, &mut s_links);
+                    let l = h.link.index();
+                    if self.link_mark[l] != m {
+                        self.link_mark[l] = m;
+                        cs.pending.push(l);
+                    }
                 }
             }
         }
-        let mut alloc;
-        let mut local: Vec<usize>;
+        let mut solved = 0;
         loop {
             // Grow F through S: the flows bottlenecked at an S link can change; their saturated links join S.
-            while let Some(l) = pending.pop() {
-                for k in 0..self.links[l].flows.len() {
-                    let fi = self.links[l].flows[k];
+            while let Some(l) = cs.pending.pop() {
+                for k in 0..self.bn_flows[l].len() {
+                    let fi = self.bn_flows[l][k];
                     if self.flow_mark[fi as usize] == m {
                         continue;
                     }
-                    let f = self.flows[fi as usize].as_ref().expect("linked flows exist");
-                    if f.bottleneck.map(|b| b.index()) != Some(l) {
-                        continue;
-                    }
                     self.flow_mark[fi as usize] = m;
-                    f_set.push(fi);
-                    self.push_saturated_links(fi, m, &mut pending, &mut s_links);
+                    cs.f_set.push(fi);
+                    self.push_saturated_links(fi, m, &mut cs.pending);
                 }
             }
-            f_set.sort_unstable();
-            (alloc, local) = self.solve(&f_set);
-            if !self.validate_closure(&f_set, &alloc, &local, m, &mut pending, &mut s_links, &mut f_set_add) {
+            if cs.f_set.is_empty() {
+                // No flow can change rate: the batch only freed capacity no flow was limited by.
                 break;
             }
-            f_set.append(&mut f_set_add);
+            if cs.f_set.len() == solved {
+                // S grew but F did not: the solve depends on F only, so the allocation stands (and passes).
+                break;
+            }
+            solved = cs.f_set.len();
+            cs.f_set.sort_unstable();
+            self.solve(&cs.f_set, &mut cs.local, &mut cs.alloc);
+            if !self.validate_closure(&mut cs, m) {
+                break;
+            }
+            cs.f_set.append(&mut cs.add);
         }
-        self.stats.closure_flows += f_set.len() as u64;
-        self.apply_allocation(&f_set, &alloc, &local);
+        self.stats.closure_flows += cs.f_set.len() as u64;
+        if !cs.f_set.is_empty() {
+            self.apply_allocation(&cs.f_set, &cs.alloc, &cs.local);
+        }
+        dirty.links.clear();
+        dirty.flows.clear();
+        self.dirty_spare = dirty;
+        self.closure = cs;
     }
 
     /// Puts the saturated links of flow `fi` that are not yet in S into S (and the expansion queue).
-    fn push_saturated_links(&mut self, fi: u32, m: u32, pending: &mut Vec<usize>, s_links: &mut Vec<usize>) {
+    fn push_saturated_links(&mut self, fi: u32, m: u32, pending: &mut Vec<usize>) {
         let n = self.flows[fi as usize].as_ref().map_or(0, |f| f.path.len());
         for k in 0..n {
             let l2 = self.flows[fi as usize].as_ref().expect("present").path[k].link.index();
             if self.link_mark[l2] != m && self.saturated(l2) {
                 self.link_mark[l2] = m;
                 pending.push(l2);
-                s_links.push(l2);
             }
         }
     }
@@ -624,17 +796,8 @@ impl Simulation {
     /// Checks a closure's solution against the flows left outside it. Returns true (and what to add) when
     /// - a link outside S is saturated by the new rates (it joins S), or
     /// - a flow outside F on a link of the subproblem runs faster than that link's new fair level (it joins F).
-    #[allow(clippy::too_many_arguments)] // reason: the closure's working sets, kept as locals of `recompute`
-    fn validate_closure(
-        &mut self,
-        f_set: &[u32],
-        alloc: &maxmin::Allocation,
-        local: &[usize],
-        m: u32,
-        pending: &mut Vec<usize>,
-        s_links: &mut Vec<usize>,
-        add: &mut Vec<u32>,
-    ) -> bool {
+    fn validate_closure(&mut self, cs: &mut ClosureScratch, m: u32) -> bool {
+        let ClosureScratch { f_set, pending, add, local, alloc } = cs;
         let mut added = std::mem::take(&mut self.scratch_added);
         let mut level = std::mem::take(&mut self.scratch_level);
         added.clear();
@@ -652,13 +815,12 @@ impl Simulation {
         }
         let mut grew = false;
         for (li, &l) in local.iter().enumerate() {
-            let cap = self.fabric.link(LinkId::new(l)).capacity_bps;
+            let cap = self.link_cap[l];
             if self.link_mark[l] != m {
                 let new_total = cap - self.problem.link_cap[li] + added[li];
                 if new_total >= cap * (1.0 - 1e-9) {
                     self.link_mark[l] = m;
                     pending.push(l);
-                    s_links.push(l);
                     grew = true;
                 }
             }
@@ -673,7 +835,7 @@ impl Simulation {
                     if self.flows[fi as usize].as_ref().is_some_and(|f| f.rate > lim) {
                         self.flow_mark[fi as usize] = m;
                         add.push(fi);
-                        self.push_saturated_links(fi, m, pending, s_links);
+                        self.push_saturated_links(fi, m, pending);
                         grew = true;
                     }
                 }
@@ -685,28 +847,26 @@ impl Simulation {
     }
 
     /// Builds and solves the max-min subproblem of `f_set`; returns the allocation and the local→global link map.
-    fn solve(&mut self, f_set: &[u32]) -> (maxmin::Allocation, Vec<usize>) {
+    fn solve(&mut self, f_set: &[u32], local: &mut Vec<usize>, alloc: &mut maxmin::Allocation) {
         self.local_round = self.local_round.wrapping_add(1).max(1);
         let lm = self.local_round;
-        let mut local: Vec<usize> = Vec::new();
+        local.clear();
         let mut p = std::mem::take(&mut self.problem);
         p.clear();
-        let mut ls: Vec<u32> = Vec::with_capacity(8);
         for &fi in f_set {
             let f = self.flows[fi as usize].as_ref().expect("in set");
-            ls.clear();
             for h in &f.path {
                 let l = h.link.index();
-                // `link_local[l]` is valid only when `link_local_mark[l]` is this round's mark.
-                if self.link_local_mark[l] != lm {
-                    self.link_local_mark[l] = lm;
-                    self.link_local[l] = local.len() as u32;
+                // `link_local[l].1` is valid only when `link_local[l].0` is this round's mark.
+                let e = &mut self.link_local[l];
+                if e.0 != lm {
+                    *e = (lm, local.len() as u32);
                     local.push(l);
                 }
-                ls.push(self.link_local[l]);
+                p.hops.push(e.1);
             }
             let cap = if f.path.is_empty() { 0.0 } else { f.cap_bps };
-            p.push_flow(ls.iter().copied(), cap);
+            p.end_flow(cap);
         }
         // What flows outside the set use on each link: the link's total minus the set's current rates.
         let mut outside = std::mem::take(&mut self.scratch_outside);
@@ -719,51 +879,89 @@ impl Simulation {
             }
         }
         for (li, &l) in local.iter().enumerate() {
-            let cap = self.fabric.link(LinkId::new(l)).capacity_bps;
+            let cap = self.link_cap[l];
             outside[li] = outside[li].max(0.0);
             p.link_cap.push(if self.link_usable[l] { (cap - outside[li]).max(0.0) } else { 0.0 });
         }
         self.scratch_outside = outside;
-        let mut alloc = maxmin::Allocation::default();
-        maxmin::solve_with(&p, &mut self.solver, &mut alloc);
+        maxmin::solve_with(&p, &mut self.solver, alloc);
         self.problem = p;
-        (alloc, local)
     }
 
     /// Applies new rates: counters, queue overshoot at each flow's bottleneck, completion events.
+    ///
+    /// The flows' rate changes and queue overshoots are summed per link first, so each link is settled and updated
+    /// once however many of its flows changed.
     fn apply_allocation(&mut self, f_set: &[u32], alloc: &maxmin::Allocation, local: &[usize]) {
+        let now = self.now;
+        // Per local link and class: change of served rate, overshoot added to the queue.
+        let mut delta = std::mem::take(&mut self.scratch_added);
+        let mut excess = std::mem::take(&mut self.scratch_level);
+        delta.clear();
+        delta.resize(local.len() * 2, 0.0);
+        excess.clear();
+        excess.resize(local.len() * 2, 0.0);
         for (k, &fi) in f_set.iter().enumerate() {
-            let Some(f) = self.flows[fi as usize].as_ref() else { continue };
+            let Some(f) = self.flows[fi as usize].as_mut() else { continue };
             let new = alloc.rate[k];
-            let fresh = f.since == self.now && f.rate == 0.0 && f.started_ns == self.now;
-            let first_cap = f.path.first().map_or(0.0, |h| self.fabric.link(h.link).capacity_bps);
-            let sending = if fresh { f.cap_bps.min(first_cap) } else { f.rate };
-            let bottleneck = alloc.bottleneck[k].map(|li| LinkId::new(local[li as usize]));
+            let fresh = f.since == now && f.rate == 0.0 && f.started_ns == now;
+            let first = f.path.first().map(|h| h.link.index());
+            let sending = if fresh { f.cap_bps.min(first.map_or(0.0, |l| self.link_cap[l])) } else { f.rate };
             let class = f.class.index();
             let changed = new != f.rate || fresh;
-            self.set_rate(fi, new);
-            let f = self.flows[fi as usize].as_mut().expect("present");
-            f.bottleneck = bottleneck;
+            if new != f.rate {
+                let d = new - f.rate;
+                f.remaining = f.remaining_at(now);
+                f.sent = f.sent_at(now);
+                f.since = now;
+                f.rate = new;
+                let hops = &self.problem.hops[self.problem.start[k] as usize..self.problem.start[k + 1] as usize];
+                for &li in hops {
+                    delta[li as usize * 2 + class] += d;
+                }
+            }
+            let bottleneck = alloc.bottleneck[k];
+            set_bottleneck_in(
+                &mut self.bneck,
+                &mut self.bn_flows,
+                fi,
+                bottleneck.map_or(NO_LINK, |b| local[b as usize] as u32),
+            );
             if let Some(b) = bottleneck {
                 let overshoot = sending - new;
-                let is_access = f.path.first().is_some_and(|h| h.link == b);
-                if overshoot > 0.0 && !is_access {
-                    let bi = b.index();
-                    self.settle(bi);
-                    self.links[bi].queues[class].excess_bps += overshoot;
+                if overshoot > 0.0 && first != Some(local[b as usize]) {
+                    excess[b as usize * 2 + class] += overshoot;
                 }
             }
             if changed {
-                let f = self.flows[fi as usize].as_mut().expect("present");
                 f.version = f.version.wrapping_add(1);
                 if new > 0.0 && f.remaining.is_finite() {
                     let secs = f.remaining * 8.0 / new;
-                    let at = self.now + (secs * 1e9).ceil().max(1.0) as u64;
+                    let at = now + (secs * 1e9).ceil().max(1.0) as u64;
                     let (flow, version) = (fi, f.version);
                     self.push(at, Event::FlowDone { flow, version });
                 }
             }
         }
+        for (li, &l) in local.iter().enumerate() {
+            let (d, x) = ([delta[li * 2], delta[li * 2 + 1]], [excess[li * 2], excess[li * 2 + 1]]);
+            if d == [0.0; 2] && x == [0.0; 2] {
+                continue;
+            }
+            self.settle(l);
+            let link = &mut self.links[l];
+            for c in 0..2 {
+                if d[c] != 0.0 {
+                    link.served[c] = (link.served[c] + d[c]).max(0.0);
+                }
+                link.queues[c].excess_bps += x[c];
+            }
+            if d[0] + d[1] != 0.0 {
+                link.tx.add_rate(now, (d[0] + d[1]) / 8.0);
+            }
+        }
+        self.scratch_added = delta;
+        self.scratch_level = excess;
     }
 
     /// Injects or clears a fault now. Unknown targets are rejected and change nothing.
@@ -792,7 +990,7 @@ impl Simulation {
                 }
             }
         }
-        self.routes.invalidate();
+        self.routes.invalidate(&self.fabric);
         self.group_nh.clear();
         self.link_usable = self.fabric.link_ids().map(|l| self.fabric.usable(l)).collect();
         self.repath(None);
@@ -878,7 +1076,8 @@ impl Simulation {
         for &i in &all {
             self.flow_mark[i as usize] = m;
         }
-        let (alloc, _) = self.solve(&all);
+        let (mut local, mut alloc) = (Vec::new(), maxmin::Allocation::default());
+        self.solve(&all, &mut local, &mut alloc);
         all.iter()
             .enumerate()
             .map(|(k, &i)| {

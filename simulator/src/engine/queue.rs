@@ -114,17 +114,23 @@ impl ClassQueue {
         };
         let peak = q0 + integral(x0, s, tau, tstar);
         let q_end = if peak > limit {
-            // Find when the queue reached the limit (the integral rises on [0, t*]).
-            let (mut lo, mut hi) = (0.0, tstar);
-            for _ in 0..50 {
-                let mid = 0.5 * (lo + hi);
-                if q0 + integral(x0, s, tau, mid) >= limit {
-                    hi = mid;
-                } else {
-                    lo = mid;
+            // When the queue reached the limit: the occupancy rises and is concave on [0, t*], so Newton's method
+            // from 0 approaches the crossing from below, quadratically.
+            let mut t: f64 = 0.0;
+            for _ in 0..60 {
+                let f = q0 + integral(x0, s, tau, t) - limit;
+                let slope = (x0 * decay(t / tau) - s) / 8.0;
+                if f >= 0.0 || slope <= 0.0 {
+                    break;
                 }
+                let next = (t - f / slope).min(tstar);
+                if next - t <= 1e-15 * tstar {
+                    t = next;
+                    break;
+                }
+                t = next;
             }
-            out.limit_s = tstar - hi;
+            out.limit_s = tstar - t;
             if lossless {
                 self.paused_s += out.limit_s;
             } else {
@@ -145,6 +151,11 @@ impl ClassQueue {
             self.excess_bps = 0.0;
         }
         out
+    }
+
+    /// Empty, nothing arriving above the fair rates, and no high-water mark to remember.
+    pub fn idle(&self) -> bool {
+        self.q_bytes == 0.0 && self.excess_bps == 0.0 && self.peak_cur == 0.0 && self.peak_prev == 0.0
     }
 
     /// Queue high-water mark over the current and previous telemetry window.
@@ -188,6 +199,36 @@ mod tests {
         let iv = lossy.advance(&p, 1e-3, 400e9, 0.0, false);
         // 5 MB offered into a 2 MB buffer: 3 MB dropped.
         assert!((iv.dropped_bytes - 3e6).abs() < 1e4, "{}", iv.dropped_bytes);
+    }
+
+    #[test]
+    fn time_at_the_limit_matches_a_bisection() {
+        let p = QueueParams::default();
+        for &(q0, x0, spare, dt) in
+            &[(0.0, 1600e9, 0.0, 1e-3), (5e5, 400e9, 8e9, 2e-4), (0.0, 800e9, 100e9, 1e-4), (5.99e5, 50e9, 1e9, 1e-5)]
+        {
+            let mut q = ClassQueue { q_bytes: q0, excess_bps: x0, ..Default::default() };
+            let iv = q.advance(&p, dt, 400e9, spare, true);
+            let tau = p.tau_s;
+            let tstar = if x0 <= spare {
+                0.0
+            } else if spare > 0.0 {
+                (tau * (x0 / spare).ln()).min(dt)
+            } else {
+                dt
+            };
+            let (mut lo, mut hi) = (0.0, tstar);
+            for _ in 0..200 {
+                let mid = 0.5 * (lo + hi);
+                if q0 + integral(x0, spare, tau, mid) >= p.xoff_bytes {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            let want = if q0 + integral(x0, spare, tau, tstar) > p.xoff_bytes { tstar - hi } else { 0.0 };
+            assert!((iv.limit_s - want).abs() <= 1e-12 * dt, "{q0} {x0} {spare} {dt}: {} vs {want}", iv.limit_s);
+        }
     }
 
     #[test]

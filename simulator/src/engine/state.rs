@@ -96,7 +96,10 @@ pub struct Flow {
     pub remaining: f64,
     pub since: u64,
     pub rate: f64,
-    pub bottleneck: Option<LinkId>,
+    /// Bytes sent up to `since`.
+    pub sent: f64,
+    /// `sent` when the flow was bound to `accs` (its contribution to them is what it sent since).
+    pub acc_from: f64,
     /// Empty while the destination is unreachable (the flow is stalled).
     pub path: Vec<Hop>,
     /// Counters this flow's rate feeds (indices into the engine's counter arena).
@@ -107,6 +110,10 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// Bytes sent up to `now`.
+    pub fn sent_at(&self, now: u64) -> f64 {
+        self.sent + self.rate / 8.0 * (now - self.since) as f64 * 1e-9
+    }
     pub fn remaining_at(&self, now: u64) -> f64 {
         (self.remaining - self.rate / 8.0 * (now - self.since) as f64 * 1e-9).max(0.0)
     }
@@ -129,9 +136,6 @@ pub struct LinkState {
     pub pause_frames: f64,
     /// Seconds congested (utilization above threshold, or at the queue limit).
     pub congested_s: f64,
-    /// Counter bases for switch resets: the source side's and the destination side's.
-    pub tx_base: CounterSnapshot,
-    pub rx_base: CounterSnapshot,
     /// Whether the link joins fabric statistics (switch to switch).
     pub fabric: bool,
 }

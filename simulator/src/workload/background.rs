@@ -46,16 +46,17 @@ pub struct Background {
 
 impl Background {
     pub fn new(p: BackgroundParams, f: &Fabric, rng: &mut Rng) -> Self {
+        // Leaves in order of their first host, with their hosts.
         let mut leaves: Vec<Vec<NodeId>> = Vec::new();
-        let mut leaf_ids: Vec<NodeId> = Vec::new();
+        let mut slot_of: Vec<u32> = vec![u32::MAX; f.node_count()];
         for h in f.hosts() {
             let l = f.host_leaf(h).expect("hosts have leaves");
-            match leaf_ids.iter().position(|&x| x == l) {
-                Some(i) => leaves[i].push(h),
-                None => {
-                    leaf_ids.push(l);
+            match slot_of[l.index()] {
+                u32::MAX => {
+                    slot_of[l.index()] = leaves.len() as u32;
                     leaves.push(vec![h]);
                 }
+                i => leaves[i as usize].push(h),
             }
         }
         let mut acc = 0.0;

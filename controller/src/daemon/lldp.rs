@@ -32,21 +32,19 @@ fn role_of(name: &str, leaves: &BTreeSet<&str>, next_to_leaf: &BTreeSet<&str>) -
 
 /// Builds the fabric, or explains why the neighbor table cannot make one.
 pub fn fabric(neighbors: &[NeighborView], interfaces: &[InterfaceView]) -> Result<Fabric, String> {
-    let targets: BTreeSet<&str> = interfaces.iter().map(|i| i.switch.as_str()).collect();
-    let speed: BTreeMap<(&str, &str), f64> = interfaces
-        .iter()
-        .filter_map(|i| i.speed_bps.map(|s| ((i.switch.as_str(), i.interface.as_str()), s as f64)))
-        .collect();
+    let targets: BTreeSet<&str> = interfaces.iter().map(|i| &*i.switch).collect();
+    let speed: BTreeMap<(&str, &str), f64> =
+        interfaces.iter().filter_map(|i| i.speed_bps.map(|s| ((&*i.switch, &*i.interface), s as f64))).collect();
     let hosts_of: BTreeMap<&str, Vec<&NeighborView>> =
-        neighbors.iter().filter(|n| !targets.contains(n.system_name.as_str())).fold(BTreeMap::new(), |mut m, n| {
-            m.entry(n.switch.as_str()).or_insert_with(Vec::new).push(n);
+        neighbors.iter().filter(|n| !targets.contains(&*n.system_name)).fold(BTreeMap::new(), |mut m, n| {
+            m.entry(&*n.switch).or_insert_with(Vec::new).push(n);
             m
         });
     let leaves: BTreeSet<&str> = hosts_of.keys().copied().collect();
     let next_to_leaf: BTreeSet<&str> = neighbors
         .iter()
-        .filter(|n| leaves.contains(n.switch.as_str()) && targets.contains(n.system_name.as_str()))
-        .map(|n| n.system_name.as_str())
+        .filter(|n| leaves.contains(&*n.switch) && targets.contains(&*n.system_name))
+        .map(|n| &*n.system_name)
         .filter(|s| !leaves.contains(s))
         .collect();
     let mut f = Fabric::new();
@@ -55,8 +53,8 @@ pub fn fabric(neighbors: &[NeighborView], interfaces: &[InterfaceView]) -> Resul
         f.add_switch(t, role, 64_512 + i as u32, Ipv4Addr::from(0x0afe_0000 + i as u32)).map_err(|e| e.to_string())?;
     }
     let mut done = BTreeSet::new();
-    for n in neighbors.iter().filter(|n| targets.contains(n.system_name.as_str())) {
-        let key = if (n.switch.as_str(), n.interface.as_str()) < (n.system_name.as_str(), n.port_id.as_str()) {
+    for n in neighbors.iter().filter(|n| targets.contains(&*n.system_name)) {
+        let key = if (&*n.switch, &*n.interface) < (&*n.system_name, &*n.port_id) {
             (n.switch.clone(), n.interface.clone(), n.system_name.clone(), n.port_id.clone())
         } else {
             (n.system_name.clone(), n.port_id.clone(), n.switch.clone(), n.interface.clone())
@@ -66,7 +64,7 @@ pub fn fabric(neighbors: &[NeighborView], interfaces: &[InterfaceView]) -> Resul
         }
         let a = f.find(&n.switch).map_err(|e| e.to_string())?;
         let b = f.find(&n.system_name).map_err(|e| e.to_string())?;
-        let cap = speed.get(&(n.switch.as_str(), n.interface.as_str())).copied().unwrap_or(0.0);
+        let cap = speed.get(&(&*n.switch, &*n.interface)).copied().unwrap_or(0.0);
         if cap > 0.0 {
             f.connect(a, &n.interface, b, &n.port_id, cap).map_err(|e| format!("{}:{}: {e}", n.switch, n.interface))?;
         }
@@ -81,7 +79,7 @@ pub fn fabric(neighbors: &[NeighborView], interfaces: &[InterfaceView]) -> Resul
                 continue;
             }
             let host = f.add_host(&h.system_name, leaf, ip).map_err(|e| e.to_string())?;
-            let cap = speed.get(&(h.switch.as_str(), h.interface.as_str())).copied().unwrap_or(0.0);
+            let cap = speed.get(&(&*h.switch, &*h.interface)).copied().unwrap_or(0.0);
             if cap > 0.0 {
                 f.connect(leaf, &h.interface, host, &h.port_id, cap)
                     .map_err(|e| format!("{}:{}: {e}", h.switch, h.interface))?;
@@ -141,9 +139,9 @@ mod tests {
         let truth = sim.fabric();
         let opaque: BTreeMap<String, String> =
             truth.switches().enumerate().map(|(i, n)| (truth.node(n).name.clone(), format!("sw{i:03}"))).collect();
-        let rename = |x: &mut String| {
-            if let Some(o) = opaque.get(x.as_str()) {
-                *x = o.clone();
+        let rename = |x: &mut std::sync::Arc<str>| {
+            if let Some(o) = opaque.get(&**x) {
+                *x = o.as_str().into();
             }
         };
         snap.interfaces.iter_mut().for_each(|i| rename(&mut i.switch));

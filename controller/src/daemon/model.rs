@@ -187,13 +187,13 @@ impl Model {
             .neighbors
             .iter()
             .filter(|_| !self.lldp_ignored)
-            .map(|n| ((n.switch.as_str(), n.interface.as_str()), (n.system_name.as_str(), n.port_id.as_str())))
+            .map(|n| ((&*n.switch, &*n.interface), (&*n.system_name, &*n.port_id)))
             .collect();
         let round = self.round;
         let mut name = String::new();
         for i in &snap.interfaces {
-            if switches.last() != Some(&i.switch) {
-                switches.push(i.switch.clone());
+            if switches.last().map(String::as_str) != Some(&*i.switch) {
+                switches.push(i.switch.to_string());
             }
             name.clear();
             name.push_str(&i.switch);
@@ -204,7 +204,7 @@ impl Model {
             }
             let l = self.links.get_mut(name.as_str()).expect("inserted above");
             l.seen_round = round;
-            match peers.get(&(i.switch.as_str(), i.interface.as_str())) {
+            match peers.get(&(&*i.switch, &*i.interface)) {
                 Some((sys, port)) => {
                     let same = l.peer.len() == sys.len() + 1 + port.len()
                         && l.peer.starts_with(sys)

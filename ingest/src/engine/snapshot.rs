@@ -26,10 +26,7 @@ pub struct IngestSnapshot {
 impl IngestSnapshot {
     /// The interface `switch:interface`.
     pub fn interface(&self, switch: &str, interface: &str) -> Option<&InterfaceView> {
-        let i = self
-            .interfaces
-            .binary_search_by(|v| (v.switch.as_str(), v.interface.as_str()).cmp(&(switch, interface)))
-            .ok()?;
+        let i = self.interfaces.binary_search_by(|v| (&*v.switch, &*v.interface).cmp(&(switch, interface))).ok()?;
         Some(&self.interfaces[i])
     }
 
@@ -43,8 +40,8 @@ impl IngestSnapshot {
 /// source, when that series itself has been silent past the staleness limit).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct InterfaceView {
-    pub switch: String,
-    pub interface: String,
+    pub switch: Arc<str>,
+    pub interface: Arc<str>,
     /// The source is stale: these values are the last known ones, not current.
     pub stale: bool,
     pub oper_up: Option<bool>,
@@ -79,12 +76,12 @@ impl InterfaceView {
 /// One LLDP adjacency as the switch reports it: `switch:interface` sees `system_name:port_id`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct NeighborView {
-    pub switch: String,
-    pub interface: String,
+    pub switch: Arc<str>,
+    pub interface: Arc<str>,
     /// LLDP chassis id.
-    pub neighbor_id: String,
-    pub system_name: String,
-    pub port_id: String,
+    pub neighbor_id: Arc<str>,
+    pub system_name: Arc<str>,
+    pub port_id: Arc<str>,
     pub stale: bool,
 }
 
@@ -163,14 +160,15 @@ pub(super) fn build(sources: &[Source], now_ns: i64, fresh_after_ns: i64, stats:
     order.sort_by(|a, b| a.name.cmp(&b.name));
     for s in order {
         let r = Reader { epoch: s.epoch, stale: s.stale, fresh_after_ns };
-        let sw = || s.name.to_string();
-        for (name, i) in &s.interfaces {
-            snap.interfaces.push(interface_view(sw(), name, i, &r));
+        let mut ifaces: Vec<(&Arc<str>, &Interface)> = s.interfaces.iter().collect();
+        ifaces.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (name, i) in ifaces {
+            snap.interfaces.push(interface_view(s.name.clone(), name, i, &r));
             if let Some(n) = &i.neighbor {
                 let (Some(system_name), Some(port_id)) = (n.system_name.clone(), n.port_id.clone()) else { continue };
                 let (interface, neighbor_id) = (name.clone(), n.id.clone());
                 snap.neighbors.push(NeighborView {
-                    switch: sw(),
+                    switch: s.name.clone(),
                     interface,
                     neighbor_id,
                     system_name,
@@ -224,14 +222,14 @@ fn health(s: &Source) -> SourceHealth {
 }
 
 fn sort(snap: &mut IngestSnapshot) {
-    snap.interfaces.sort_by(|a, b| (&a.switch, &a.interface).cmp(&(&b.switch, &b.interface)));
-    snap.neighbors.sort_by(|a, b| (&a.switch, &a.interface).cmp(&(&b.switch, &b.interface)));
+    debug_assert!(snap.interfaces.is_sorted_by(|a, b| (&a.switch, &a.interface) <= (&b.switch, &b.interface)));
+    debug_assert!(snap.neighbors.is_sorted_by(|a, b| (&a.switch, &a.interface) <= (&b.switch, &b.interface)));
     debug_assert!(snap.demands.is_sorted_by(|a, b| (&a.switch, &a.prefix) <= (&b.switch, &b.prefix)));
     debug_assert!(snap.slots.is_sorted_by(|a, b| (&a.switch, &a.prefix, a.slot) <= (&b.switch, &b.prefix, b.slot)));
     snap.sources.sort_by(|a, b| a.name.cmp(&b.name));
 }
 
-fn interface_view(switch: String, name: &str, i: &Interface, r: &Reader) -> InterfaceView {
+fn interface_view(switch: Arc<str>, name: &Arc<str>, i: &Interface, r: &Reader) -> InterfaceView {
     use crate::telemetry::IfLeaf as L;
     let c = |l: L| l.counter_index().and_then(|k| r.rate(&i.counters[k]));
     let bits = |l: L| c(l).map(|v| v * 8.0);
@@ -243,7 +241,7 @@ fn interface_view(switch: String, name: &str, i: &Interface, r: &Reader) -> Inte
     let paused = i.pfc.iter().filter_map(|p| r.rate(&p.counters[2])).reduce(f64::max);
     InterfaceView {
         switch,
-        interface: name.to_string(),
+        interface: name.clone(),
         stale: r.stale,
         oper_up: i.oper_up,
         admin_up: i.admin_up,

@@ -34,7 +34,7 @@ pub(crate) struct Source {
     pub updates: u64,
     /// Times its data resumed on a new subscription session after the first one.
     pub reconnects: u64,
-    pub interfaces: Map<String, Interface>,
+    pub interfaces: Map<Arc<str>, Interface>,
     pub aft: Map<Arc<str>, [Counter; 2]>,
     pub wcmp: Map<Arc<str>, Vec<Slot>>,
 }
@@ -68,9 +68,9 @@ pub(crate) struct Pfc {
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Neighbor {
-    pub id: String,
-    pub system_name: Option<String>,
-    pub port_id: Option<String>,
+    pub id: Arc<str>,
+    pub system_name: Option<Arc<str>>,
+    pub port_id: Option<Arc<str>>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -173,12 +173,15 @@ impl Interface {
             return;
         };
         let n = match &mut self.neighbor {
-            Some(n) if n.id == id => n,
-            other => other.insert(Neighbor { id: id.to_string(), ..Neighbor::default() }),
+            Some(n) if &*n.id == id => n,
+            other => other.insert(Neighbor { id: Arc::from(id), system_name: None, port_id: None }),
         };
-        match leaf {
-            LldpLeaf::SystemName => n.system_name = Some(s.clone()),
-            LldpLeaf::PortId => n.port_id = Some(s.clone()),
+        let field = match leaf {
+            LldpLeaf::SystemName => &mut n.system_name,
+            LldpLeaf::PortId => &mut n.port_id,
+        };
+        if field.as_deref() != Some(s.as_str()) {
+            *field = Some(Arc::from(s.as_str()));
         }
     }
 }
@@ -222,7 +225,7 @@ impl Source {
     /// The interface `name`, created on first sight.
     pub fn interface(&mut self, name: &str) -> &mut Interface {
         if !self.interfaces.contains_key(name) {
-            self.interfaces.insert(name.to_string(), Interface::default());
+            self.interfaces.insert(Arc::from(name), Interface::default());
         }
         self.interfaces.get_mut(name).expect("inserted above")
     }

@@ -187,8 +187,7 @@ fn lldp_neighbors_form_the_table_and_deletes_remove_them() {
     ];
     e.apply(&batch("leaf1", 1, T0, ups), T0);
     let n = e.snapshot(T0).neighbors;
-    let got: Vec<(&str, &str, &str)> =
-        n.iter().map(|n| (n.interface.as_str(), n.system_name.as_str(), n.port_id.as_str())).collect();
+    let got: Vec<(&str, &str, &str)> = n.iter().map(|n| (&*n.interface, &*n.system_name, &*n.port_id)).collect();
     assert_eq!(got, vec![("e1", "spine1", "Ethernet3"), ("e2", "spine2", "Ethernet3")]);
     e.apply(&batch("leaf1", 1, T0 + S, vec![lldp("e1", LldpLeaf::SystemName, Value::Deleted)]), T0 + S);
     assert_eq!(e.snapshot(T0 + S).neighbors.len(), 1);

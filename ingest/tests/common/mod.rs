@@ -174,7 +174,7 @@ impl Consumer {
 /// Whether every interface of every listed switch has a current, fresh outgoing rate.
 pub fn all_usable(snap: &IngestSnapshot, switches: &[String]) -> bool {
     switches.iter().all(|sw| {
-        let mine: Vec<_> = snap.interfaces.iter().filter(|i| i.switch == *sw).collect();
+        let mine: Vec<_> = snap.interfaces.iter().filter(|i| *i.switch == **sw).collect();
         !mine.is_empty() && mine.iter().all(|i| i.usable())
     })
 }

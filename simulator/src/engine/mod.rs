@@ -38,6 +38,8 @@ enum Event {
 struct Dirty {
     links: Vec<u32>,
     flows: Vec<u32>,
+    /// Flows whose demand cap changed (and nothing else, unless they are in `flows` too).
+    caps: Vec<u32>,
 }
 
 /// Link index meaning "no link" (a flow not bottlenecked at a link).
@@ -94,6 +96,8 @@ struct ClosureScratch {
     add: Vec<u32>,
     /// Local -> global link index of the last solve.
     local: Vec<usize>,
+    /// Links a flow starting now cannot get its cap on (contested links).
+    hot: Vec<usize>,
     alloc: maxmin::Allocation,
 }
 
@@ -374,7 +378,7 @@ impl Simulation {
                     for &i in self.open.get(&(w as u32, tag)).map(Vec::as_slice).unwrap_or(&[]) {
                         if let Some(f) = self.flows[i as usize].as_mut() {
                             f.cap_bps = cap_bps.max(0.0);
-                            self.dirty.flows.push(i);
+                            self.dirty.caps.push(i);
                         }
                     }
                 }
@@ -708,7 +712,7 @@ impl Simulation {
     /// set is solved again. Flows outside the set keep their rates, which stay max-min fair because they share only
     /// unsaturated links with it.
     fn recompute(&mut self) {
-        if self.dirty.links.is_empty() && self.dirty.flows.is_empty() {
+        if self.dirty.links.is_empty() && self.dirty.flows.is_empty() && self.dirty.caps.is_empty() {
             return;
         }
         let spare = std::mem::take(&mut self.dirty_spare);
@@ -726,18 +730,59 @@ impl Simulation {
                 cs.pending.push(l);
             }
         }
+        cs.hot.clear();
         for &fi in &dirty.flows {
             if let Some(f) = self.flows[fi as usize].as_ref() {
                 if self.flow_mark[fi as usize] != m {
                     self.flow_mark[fi as usize] = m;
                     cs.f_set.push(fi);
                 }
+                let fresh = f.started_ns == self.now && f.rate == 0.0;
                 for h in &f.path {
                     let l = h.link.index();
                     if self.link_mark[l] != m {
                         self.link_mark[l] = m;
                         cs.pending.push(l);
                     }
+                    if fresh && self.links[l].total_rate() + f.cap_bps > self.link_cap[l] * (1.0 - 1e-9) {
+                        cs.hot.push(l);
+                    }
+                }
+            }
+        }
+        // Flows of a contested link that run above its mean share may have to slow down for the new flows (a
+        // saturated link's level is at least its mean share, so no other flow can be above it): take them into
+        // F now rather than after a first solve. Any F is exact; the validation below still checks.
+        cs.hot.sort_unstable();
+        cs.hot.dedup();
+        for k in 0..cs.hot.len() {
+            let l = cs.hot[k];
+            let share = self.link_cap[l] / self.links[l].flows.len().max(1) as f64 * (1.0 + 1e-9);
+            for j in 0..self.links[l].flows.len() {
+                let fi = self.links[l].flows[j];
+                if self.flow_mark[fi as usize] != m && self.flows[fi as usize].as_ref().is_some_and(|f| f.rate > share)
+                {
+                    self.flow_mark[fi as usize] = m;
+                    cs.f_set.push(fi);
+                    self.push_saturated_links(fi, m, &mut cs.pending);
+                }
+            }
+        }
+        for &fi in &dirty.caps {
+            if self.flow_mark[fi as usize] == m || self.flows[fi as usize].is_none() {
+                continue;
+            }
+            if self.set_cap_directly(fi) {
+                continue;
+            }
+            self.flow_mark[fi as usize] = m;
+            cs.f_set.push(fi);
+            let f = self.flows[fi as usize].as_ref().expect("checked");
+            for h in &f.path {
+                let l = h.link.index();
+                if self.link_mark[l] != m {
+                    self.link_mark[l] = m;
+                    cs.pending.push(l);
                 }
             }
         }
@@ -777,8 +822,44 @@ impl Simulation {
         }
         dirty.links.clear();
         dirty.flows.clear();
+        dirty.caps.clear();
         self.dirty_spare = dirty;
         self.closure = cs;
+    }
+
+    /// A flow whose demand cap changed and that is limited by its cap, on links that are unsaturated and carry
+    /// no bottlenecked flow before and after the change, runs at its new cap; nothing else changes rate (only
+    /// saturated links couple rates). Applies that and returns true; returns false (changing nothing) otherwise.
+    fn set_cap_directly(&mut self, fi: u32) -> bool {
+        if self.bneck[fi as usize] != NO_LINK {
+            return false;
+        }
+        let Some(f) = self.flows[fi as usize].as_ref() else { return false };
+        if f.path.is_empty() || f.started_ns == self.now {
+            return false;
+        }
+        let (rate, cap) = (f.rate, f.cap_bps);
+        let ok = f.path.iter().all(|h| {
+            let l = h.link.index();
+            let lim = self.link_cap[l] * (1.0 - 1e-9);
+            let total = self.links[l].total_rate();
+            self.link_usable[l] && self.bn_flows[l].is_empty() && total < lim && total - rate + cap < lim
+        });
+        if ok && rate != cap {
+            self.set_rate(fi, cap);
+            let now = self.now;
+            let f = self.flows[fi as usize].as_mut().expect("checked");
+            if f.remaining.is_finite() {
+                f.version = f.version.wrapping_add(1);
+                if cap > 0.0 {
+                    let secs = f.remaining * 8.0 / cap;
+                    let at = now + (secs * 1e9).ceil().max(1.0) as u64;
+                    let (flow, version) = (fi, f.version);
+                    self.push(at, Event::FlowDone { flow, version });
+                }
+            }
+        }
+        ok
     }
 
     /// Puts the saturated links of flow `fi` that are not yet in S into S (and the expansion queue).
@@ -797,7 +878,7 @@ impl Simulation {
     /// - a link outside S is saturated by the new rates (it joins S), or
     /// - a flow outside F on a link of the subproblem runs faster than that link's new fair level (it joins F).
     fn validate_closure(&mut self, cs: &mut ClosureScratch, m: u32) -> bool {
-        let ClosureScratch { f_set, pending, add, local, alloc } = cs;
+        let ClosureScratch { f_set, pending, add, local, alloc, .. } = cs;
         let mut added = std::mem::take(&mut self.scratch_added);
         let mut level = std::mem::take(&mut self.scratch_level);
         added.clear();

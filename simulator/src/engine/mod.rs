@@ -9,7 +9,6 @@ pub mod queue;
 pub mod state;
 mod stats;
 
-use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
 use fathom_topology::{Fabric, LinkId, NodeId, WcmpState};
@@ -31,6 +30,38 @@ enum Event {
     Timer { workload: u32, tag: u64 },
     FlowDone { flow: u32, version: u32 },
     Fault { index: u32, clear: bool },
+}
+
+/// A scheduled event, ordered by (time, sequence number) packed into one integer, earliest first (the sequence
+/// number is unique, so the event itself never takes part in the order).
+#[derive(Debug, Clone, Copy)]
+struct Queued {
+    key: u128,
+    event: Event,
+}
+
+impl Queued {
+    fn at(&self) -> u64 {
+        (self.key >> 64) as u64
+    }
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Queued {
+    /// Reversed: `BinaryHeap` is a max-heap.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.key.cmp(&self.key)
+    }
 }
 
 /// Flows and links whose rates must be recomputed at the end of the current batch.
@@ -88,7 +119,7 @@ fn set_bottleneck_in(bneck: &mut [u32], bn_flows: &mut [Vec<u32>], i: u32, l: u3
 /// The working sets of one recompute (see [`Simulation::recompute`]).
 #[derive(Debug, Default)]
 struct ClosureScratch {
-    /// F: the flows whose rates are re-solved, sorted before each solve.
+    /// F: the flows whose rates are re-solved, in the order the closure search found them (deterministic).
     f_set: Vec<u32>,
     /// Links of S not yet expanded.
     pending: Vec<usize>,
@@ -117,7 +148,7 @@ pub struct Simulation {
     duration: u64,
     window_ns: u64,
     epoch_unix_ns: i64,
-    events: BinaryHeap<Reverse<(u64, u64, Event)>>,
+    events: BinaryHeap<Queued>,
     seq: u64,
     flows: Vec<Option<Flow>>,
     free: Vec<u32>,
@@ -160,6 +191,8 @@ pub struct Simulation {
     stats: Stats,
     // scratch for recompute
     link_mark: Vec<u32>,
+    /// Per link: the mark of the last recompute that listed it as contested.
+    hot_mark: Vec<u32>,
     /// Per link: (round of the last solve that used it, its local index in that solve).
     link_local: Vec<(u32, u32)>,
     local_round: u32,
@@ -206,6 +239,7 @@ impl Simulation {
                 })
                 .collect(),
             link_mark: vec![0; fabric.link_count()],
+            hot_mark: vec![0; fabric.link_count()],
             link_bases: vec![[CounterSnapshot::default(); 2]; fabric.link_count()],
             link_local: vec![(0, 0); fabric.link_count()],
             local_round: 0,
@@ -288,7 +322,7 @@ impl Simulation {
 
     fn push(&mut self, at: u64, e: Event) {
         self.seq += 1;
-        self.events.push(Reverse((at, self.seq, e)));
+        self.events.push(Queued { key: (u128::from(at) << 64) | u128::from(self.seq), event: e });
     }
 
     /// Simulated time now, ns since start.
@@ -322,13 +356,13 @@ impl Simulation {
     /// Processes every event up to `t_ns` (never past the scenario's end) and moves the clock there.
     pub fn run_until(&mut self, t_ns: u64) {
         let t_ns = t_ns.min(self.duration);
-        while let Some(&Reverse((at, _, _))) = self.events.peek() {
+        while let Some(at) = self.events.peek().map(Queued::at) {
             if at > t_ns {
                 break;
             }
             self.now = at.max(self.now);
-            while let Some(&Reverse((at2, _, e))) = self.events.peek() {
-                if at2 != at {
+            while let Some(&Queued { key, event: e }) = self.events.peek() {
+                if (key >> 64) as u64 != at {
                     break;
                 }
                 self.events.pop();
@@ -542,8 +576,13 @@ impl Simulation {
             link.settled = now;
             let spare = (cap - total).max(self.qp.drain_frac * cap);
             for c in 0..2 {
-                let w = if total > 0.0 { link.served[c] / total } else { 0.5 };
                 link.queues[c].roll_to(window);
+                if link.queues[c].q_bytes == 0.0 && link.queues[c].excess_bps == 0.0 {
+                    // Empty with nothing arriving above the fair rates: what `advance` does, without the call.
+                    link.queues[c].tx_bytes += link.served[c] * dt / 8.0;
+                    continue;
+                }
+                let w = if total > 0.0 { link.served[c] / total } else { 0.5 };
                 let iv = link.queues[c].advance(&self.qp, dt, link.served[c], spare * w, c == 0);
                 limit_s = limit_s.max(iv.limit_s);
                 if c == 0 {
@@ -695,6 +734,7 @@ impl Simulation {
         self.mark = self.mark.wrapping_add(1);
         if self.mark == 0 {
             self.link_mark.iter_mut().for_each(|m| *m = 0);
+            self.hot_mark.iter_mut().for_each(|m| *m = 0);
             self.flow_mark.iter_mut().for_each(|m| *m = 0);
             self.mark = 1;
         }
@@ -744,7 +784,11 @@ impl Simulation {
                         self.link_mark[l] = m;
                         cs.pending.push(l);
                     }
-                    if fresh && self.links[l].total_rate() + f.cap_bps > self.link_cap[l] * (1.0 - 1e-9) {
+                    if fresh
+                        && self.hot_mark[l] != m
+                        && self.links[l].total_rate() + f.cap_bps > self.link_cap[l] * (1.0 - 1e-9)
+                    {
+                        self.hot_mark[l] = m;
                         cs.hot.push(l);
                     }
                 }
@@ -753,8 +797,6 @@ impl Simulation {
         // Flows of a contested link that run above its mean share may have to slow down for the new flows (a
         // saturated link's level is at least its mean share, so no other flow can be above it): take them into
         // F now rather than after a first solve. Any F is exact; the validation below still checks.
-        cs.hot.sort_unstable();
-        cs.hot.dedup();
         for k in 0..cs.hot.len() {
             let l = cs.hot[k];
             let share = self.link_cap[l] / self.links[l].flows.len().max(1) as f64 * (1.0 + 1e-9);
@@ -809,7 +851,6 @@ impl Simulation {
                 break;
             }
             solved = cs.f_set.len();
-            cs.f_set.sort_unstable();
             self.solve(&cs.f_set, &mut cs.local, &mut cs.alloc);
             if !self.validate_closure(&mut cs, m) {
                 break;

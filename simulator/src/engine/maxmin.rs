@@ -76,6 +76,10 @@ pub struct Scratch {
     lkey: Vec<u64>,
     heap: MinHeap,
     by_cap: Vec<(i64, u32)>,
+    /// Effective demand cap of each flow: its cap, or the room of a link only it uses if that is lower.
+    ecap: Vec<f64>,
+    /// The link that set `ecap` (`NO_LINK` if the flow's own cap did).
+    ebn: Vec<u32>,
     frozen: Vec<bool>,
 }
 
@@ -137,15 +141,30 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     }
     s.rem.clear();
     s.rem.extend_from_slice(&p.link_cap);
+    // A link used by one flow only has a constant level (its room) until that flow stops: it acts as a lower
+    // cap for that flow, reached at the same water level, so it is folded into the flow's effective cap and
+    // kept out of the heap. Among equal rooms the lowest link index wins, as in the heap; a room equal to the
+    // cap leaves the cap in charge, as the cap test below does.
+    s.ecap.clear();
+    s.ecap.extend_from_slice(&p.flow_cap);
+    reset(&mut s.ebn, nf, NO_LINK);
+    for f in 0..nf {
+        for &l in p.flow_links(f) {
+            if s.count[l as usize] == 1 {
+                let r = s.rem[l as usize];
+                if r < s.ecap[f] || (r == s.ecap[f] && s.ebn[f] != NO_LINK && l < s.ebn[f]) {
+                    s.ecap[f] = r;
+                    s.ebn[f] = l;
+                }
+            }
+        }
+    }
     // A link with room for every one of its flows at its cap never limits any of them: its level stays at or
     // above the smallest cap still rising, where the cap wins. Such links stay out of the heap and are not
-    // tracked, which changes no decision. The margin covers rounding in `rem`; a link of one flow has none (its
-    // level is `rem` itself).
+    // tracked, which changes no decision. The margin covers rounding in `rem`. Links of one flow are in the
+    // effective caps.
     s.skip.clear();
-    s.skip.extend((0..nl).map(|l| {
-        let room = if s.count[l] == 1 { s.demand[l] } else { s.demand[l] * (1.0 + 1e-6) };
-        s.count[l] == 0 || s.rem[l] >= room
-    }));
+    s.skip.extend((0..nl).map(|l| s.count[l] <= 1 || s.rem[l] >= s.demand[l] * (1.0 + 1e-6)));
     // Current level key of every tracked link (`DEAD` once all its flows are frozen).
     s.lkey.clear();
     s.lkey.extend((0..nl).map(|l| if s.skip[l] { DEAD } else { key(s.rem[l] / s.count[l] as f64) }));
@@ -169,12 +188,13 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     s.heap.0.extend((0..nl).filter(|&l| !s.skip[l]).map(|l| entry(s.lkey[l], l)));
     s.heap.heapify();
     s.by_cap.clear();
-    s.by_cap.extend((0..nf as u32).map(|f| (total_key(p.flow_cap[f as usize]), f)));
+    s.by_cap.extend((0..nf as u32).map(|f| (total_key(s.ecap[f as usize]), f)));
     s.by_cap.sort_unstable();
     let mut next_cap = 0usize;
     reset(&mut s.frozen, nf, false);
     let mut left = nf;
-    let Scratch { count, lstart, lflows, rem, heap, by_cap, frozen, skip, lkey, .. } = s;
+    let Scratch { count, lstart, lflows, rem, heap, by_cap, frozen, skip, lkey, ecap, ebn, .. } = s;
+    let cap_bottleneck = |f: usize| (ebn[f] != NO_LINK).then_some(ebn[f]);
     let freeze = |f: usize, r: f64, rem: &mut [f64], count: &mut [u32], lkey: &mut [u64], heap: &mut MinHeap| {
         for &l in p.flow_links(f) {
             let l = l as usize;
@@ -202,11 +222,12 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         // that key bounds every link's level from below): freeze it without bringing the heap up to date.
         if let (Some(&(_, f)), Some(e)) = (by_cap.get(next_cap), heap.peek()) {
             let f = f as usize;
-            if p.flow_cap[f] <= f64::from_bits((e >> 32) as u64) {
+            if ecap[f] <= f64::from_bits((e >> 32) as u64) {
                 frozen[f] = true;
                 left -= 1;
-                let r = p.flow_cap[f];
+                let r = ecap[f];
                 out.rate[f] = r;
+                out.bottleneck[f] = cap_bottleneck(f);
                 freeze(f, r, rem, count, lkey, heap);
                 continue;
             }
@@ -231,7 +252,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         }
         let cap_flow = by_cap.get(next_cap).map(|&(_, f)| f as usize);
         match (top, cap_flow) {
-            (Some((level, l)), Some(f)) if p.flow_cap[f] > level => {
+            (Some((level, l)), Some(f)) if ecap[f] > level => {
                 heap.pop();
                 for &g in &lflows[lstart[l] as usize..lstart[l + 1] as usize] {
                     let g = g as usize;
@@ -248,14 +269,18 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
             (_, Some(f)) => {
                 frozen[f] = true;
                 left -= 1;
-                let r = p.flow_cap[f];
+                let r = ecap[f];
                 out.rate[f] = r;
+                out.bottleneck[f] = cap_bottleneck(f);
                 freeze(f, r, rem, count, lkey, heap);
             }
             (_, None) => break,
         }
     }
 }
+
+/// No link (a flow limited by its own cap).
+const NO_LINK: u32 = u32::MAX;
 
 /// Level key of a link with no flow left to limit.
 const DEAD: u64 = u64::MAX;

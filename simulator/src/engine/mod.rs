@@ -98,6 +98,15 @@ fn host_prefixes(fabric: &Fabric) -> Vec<Option<usize>> {
         .collect()
 }
 
+/// Nanoseconds until a completion `secs` away: `(secs·1e9).ceil().max(1.0) as u64`, without the libm call.
+fn completion_delay_ns(secs: f64) -> u64 {
+    let x = secs * 1e9;
+    // Truncates (saturating; NaN gives 0); exact below 2^53, and above it `x` is already an integer.
+    let t = x as u64;
+    let c = if (t as f64) < x { t.saturating_add(1) } else { t };
+    c.max(1)
+}
+
 /// Records that flow `i` is bottlenecked at link `l` (`NO_LINK`: at none) in both directions of the relation.
 fn set_bottleneck_in(bneck: &mut [u32], bn_flows: &mut [Vec<u32>], i: u32, l: u32) {
     let old = bneck[i as usize];
@@ -893,8 +902,7 @@ impl Simulation {
             if f.remaining.is_finite() {
                 f.version = f.version.wrapping_add(1);
                 if cap > 0.0 {
-                    let secs = f.remaining * 8.0 / cap;
-                    let at = now + (secs * 1e9).ceil().max(1.0) as u64;
+                    let at = now + completion_delay_ns(f.remaining * 8.0 / cap);
                     let (flow, version) = (fi, f.version);
                     self.push(at, Event::FlowDone { flow, version });
                 }
@@ -1058,8 +1066,7 @@ impl Simulation {
             if changed {
                 f.version = f.version.wrapping_add(1);
                 if new > 0.0 && f.remaining.is_finite() {
-                    let secs = f.remaining * 8.0 / new;
-                    let at = now + (secs * 1e9).ceil().max(1.0) as u64;
+                    let at = now + completion_delay_ns(f.remaining * 8.0 / new);
                     let (flow, version) = (fi, f.version);
                     self.push(at, Event::FlowDone { flow, version });
                 }

@@ -361,6 +361,82 @@ mod tests {
         p
     }
 
+    /// Progressive filling by brute force: the water level rises to the next link saturation or cap.
+    fn reference(p: &Problem) -> Vec<f64> {
+        let nf = p.flows();
+        let mut rate = vec![0.0; nf];
+        let mut frozen = vec![false; nf];
+        loop {
+            if frozen.iter().all(|&x| x) {
+                return rate;
+            }
+            let mut w = f64::INFINITY;
+            for (f, &c) in p.flow_cap.iter().enumerate() {
+                if !frozen[f] {
+                    w = w.min(c);
+                }
+            }
+            let level = |l: usize, rate: &[f64], frozen: &[bool]| {
+                let (mut used, mut n) = (0.0, 0);
+                for f in 0..nf {
+                    if p.flow_links(f).contains(&(l as u32)) {
+                        if frozen[f] {
+                            used += rate[f];
+                        } else {
+                            n += 1;
+                        }
+                    }
+                }
+                (n > 0).then(|| (p.link_cap[l] - used).max(0.0) / n as f64)
+            };
+            for l in 0..p.link_cap.len() {
+                if let Some(x) = level(l, &rate, &frozen) {
+                    w = w.min(x);
+                }
+            }
+            let tight: Vec<bool> = (0..p.link_cap.len())
+                .map(|l| level(l, &rate, &frozen).is_some_and(|x| x <= w * (1.0 + 1e-12)))
+                .collect();
+            for f in 0..nf {
+                if !frozen[f] {
+                    rate[f] = w;
+                    if p.flow_cap[f] <= w * (1.0 + 1e-12) || p.flow_links(f).iter().any(|&l| tight[l as usize]) {
+                        frozen[f] = true;
+                    }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn water_filling_matches_brute_force(
+            caps in proptest::collection::vec(1u32..8, 1..7),
+            flows in proptest::collection::vec((proptest::collection::vec(0u32..7, 1..4), 1u32..12), 1..12),
+        ) {
+            let nl = caps.len() as u32;
+            let mut p = Problem { link_cap: caps.iter().map(|&c| f64::from(c) * 100.0).collect(), ..Default::default() };
+            for (links, cap) in &flows {
+                let mut ls: Vec<u32> = links.iter().map(|&l| l % nl).collect();
+                ls.sort_unstable();
+                ls.dedup();
+                p.push_flow(ls, f64::from(*cap) * 37.0);
+            }
+            let got = solve(&p);
+            let want = reference(&p);
+            for f in 0..p.flows() {
+                proptest::prop_assert!((got.rate[f] - want[f]).abs() <= 1e-9 * 1000.0, "flow {}: {} vs {}", f, got.rate[f], want[f]);
+                if let Some(b) = got.bottleneck[f] {
+                    // A flow's bottleneck is saturated and no flow there runs faster.
+                    let used: f64 = (0..p.flows()).filter(|&g| p.flow_links(g).contains(&b)).map(|g| got.rate[g]).sum();
+                    proptest::prop_assert!((used - p.link_cap[b as usize]).abs() <= 1e-6);
+                } else {
+                    proptest::prop_assert!((got.rate[f] - p.flow_cap[f]).abs() <= 1e-9);
+                }
+            }
+        }
+    }
+
     #[test]
     fn two_flows_share_a_link_equally() {
         let a = solve(&problem(&[400.0], &[(&[0], 1e9), (&[0], 1e9)]));

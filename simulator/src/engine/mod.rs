@@ -69,8 +69,6 @@ impl Ord for Queued {
 struct Dirty {
     links: Vec<u32>,
     flows: Vec<u32>,
-    /// Flows whose demand cap changed (and nothing else, unless they are in `flows` too).
-    caps: Vec<u32>,
 }
 
 /// Link index meaning "no link" (a flow not bottlenecked at a link).
@@ -128,7 +126,7 @@ fn set_bottleneck_in(bneck: &mut [u32], bn_flows: &mut [Vec<u32>], i: u32, l: u3
 /// The working sets of one recompute (see [`Simulation::recompute`]).
 #[derive(Debug, Default)]
 struct ClosureScratch {
-    /// F: the flows whose rates are re-solved, in the order the closure search found them (deterministic).
+    /// F: the flows whose rates are re-solved, sorted before each solve.
     f_set: Vec<u32>,
     /// Links of S not yet expanded.
     pending: Vec<usize>,
@@ -421,7 +419,7 @@ impl Simulation {
                     for &i in self.open.get(&(w as u32, tag)).map(Vec::as_slice).unwrap_or(&[]) {
                         if let Some(f) = self.flows[i as usize].as_mut() {
                             f.cap_bps = cap_bps.max(0.0);
-                            self.dirty.caps.push(i);
+                            self.dirty.flows.push(i);
                         }
                     }
                 }
@@ -761,7 +759,7 @@ impl Simulation {
     /// set is solved again. Flows outside the set keep their rates, which stay max-min fair because they share only
     /// unsaturated links with it.
     fn recompute(&mut self) {
-        if self.dirty.links.is_empty() && self.dirty.flows.is_empty() && self.dirty.caps.is_empty() {
+        if self.dirty.links.is_empty() && self.dirty.flows.is_empty() {
             return;
         }
         let spare = std::mem::take(&mut self.dirty_spare);
@@ -819,24 +817,6 @@ impl Simulation {
                 }
             }
         }
-        for &fi in &dirty.caps {
-            if self.flow_mark[fi as usize] == m || self.flows[fi as usize].is_none() {
-                continue;
-            }
-            if self.set_cap_directly(fi) {
-                continue;
-            }
-            self.flow_mark[fi as usize] = m;
-            cs.f_set.push(fi);
-            let f = self.flows[fi as usize].as_ref().expect("checked");
-            for h in &f.path {
-                let l = h.link.index();
-                if self.link_mark[l] != m {
-                    self.link_mark[l] = m;
-                    cs.pending.push(l);
-                }
-            }
-        }
         let mut solved = 0;
         loop {
             // Grow F through S: the flows bottlenecked at an S link can change; their saturated links join S.
@@ -860,6 +840,8 @@ impl Simulation {
                 break;
             }
             solved = cs.f_set.len();
+            // In slab order: a large set is then read in memory order.
+            cs.f_set.sort_unstable();
             self.solve(&cs.f_set, &mut cs.local, &mut cs.alloc);
             if !self.validate_closure(&mut cs, m) {
                 break;
@@ -872,43 +854,8 @@ impl Simulation {
         }
         dirty.links.clear();
         dirty.flows.clear();
-        dirty.caps.clear();
         self.dirty_spare = dirty;
         self.closure = cs;
-    }
-
-    /// A flow whose demand cap changed and that is limited by its cap, on links that are unsaturated and carry
-    /// no bottlenecked flow before and after the change, runs at its new cap; nothing else changes rate (only
-    /// saturated links couple rates). Applies that and returns true; returns false (changing nothing) otherwise.
-    fn set_cap_directly(&mut self, fi: u32) -> bool {
-        if self.bneck[fi as usize] != NO_LINK {
-            return false;
-        }
-        let Some(f) = self.flows[fi as usize].as_ref() else { return false };
-        if f.path.is_empty() || f.started_ns == self.now {
-            return false;
-        }
-        let (rate, cap) = (f.rate, f.cap_bps);
-        let ok = f.path.iter().all(|h| {
-            let l = h.link.index();
-            let lim = self.link_cap[l] * (1.0 - 1e-9);
-            let total = self.links[l].total_rate();
-            self.link_usable[l] && self.bn_flows[l].is_empty() && total < lim && total - rate + cap < lim
-        });
-        if ok && rate != cap {
-            self.set_rate(fi, cap);
-            let now = self.now;
-            let f = self.flows[fi as usize].as_mut().expect("checked");
-            if f.remaining.is_finite() {
-                f.version = f.version.wrapping_add(1);
-                if cap > 0.0 {
-                    let at = now + completion_delay_ns(f.remaining * 8.0 / cap);
-                    let (flow, version) = (fi, f.version);
-                    self.push(at, Event::FlowDone { flow, version });
-                }
-            }
-        }
-        ok
     }
 
     /// Puts the saturated links of flow `fi` that are not yet in S into S (and the expansion queue).

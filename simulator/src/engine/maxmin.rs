@@ -187,12 +187,24 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     s.heap.0.clear();
     s.heap.0.extend((0..nl).filter(|&l| !s.skip[l]).map(|l| entry(s.lkey[l], l)));
     s.heap.heapify();
-    s.by_cap.clear();
-    s.by_cap.extend((0..nf as u32).map(|f| (total_key(s.ecap[f as usize]), f)));
-    s.by_cap.sort_unstable();
-    let mut next_cap = 0usize;
+    // A flow on untracked links only runs at its effective cap and changes no tracked link: settled here, out
+    // of the filling.
     reset(&mut s.frozen, nf, false);
     let mut left = nf;
+    s.by_cap.clear();
+    for f in 0..nf {
+        if p.flow_links(f).iter().all(|&l| s.skip[l as usize]) {
+            s.frozen[f] = true;
+            left -= 1;
+            out.rate[f] = s.ecap[f];
+            out.bottleneck[f] = (s.ebn[f] != NO_LINK).then_some(s.ebn[f]);
+        } else {
+            s.by_cap.push((total_key(s.ecap[f]), f as u32));
+        }
+    }
+    s.by_cap.sort_unstable();
+    let nc = s.by_cap.len();
+    let mut next_cap = 0usize;
     let Scratch { count, lstart, lflows, rem, heap, by_cap, frozen, skip, lkey, ecap, ebn, .. } = s;
     let cap_bottleneck = |f: usize| (ebn[f] != NO_LINK).then_some(ebn[f]);
     let freeze = |f: usize, r: f64, rem: &mut [f64], count: &mut [u32], lkey: &mut [u64], heap: &mut MinHeap| {
@@ -215,7 +227,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         }
     };
     while left > 0 {
-        while next_cap < nf && frozen[by_cap[next_cap].1 as usize] {
+        while next_cap < nc && frozen[by_cap[next_cap].1 as usize] {
             next_cap += 1;
         }
         // A cap at or below the heap's smallest key is reached before any link saturates (levels only rise, so
@@ -247,7 +259,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                 heap.pop();
             }
         }
-        while next_cap < nf && frozen[by_cap[next_cap].1 as usize] {
+        while next_cap < nc && frozen[by_cap[next_cap].1 as usize] {
             next_cap += 1;
         }
         let cap_flow = by_cap.get(next_cap).map(|&(_, f)| f as usize);

@@ -807,6 +807,10 @@ impl Simulation {
         for k in 0..cs.hot.len() {
             let l = cs.hot[k];
             let share = self.link_cap[l] / self.links[l].flows.len().max(1) as f64 * (1.0 + 1e-9);
+            if self.links[l].total_rate() <= share {
+                // No flow of the link can be above the share when all of them together are not.
+                continue;
+            }
             for j in 0..self.links[l].flows.len() {
                 let fi = self.links[l].flows[j];
                 if self.flow_mark[fi as usize] != m && self.flows[fi as usize].as_ref().is_some_and(|f| f.rate > share)

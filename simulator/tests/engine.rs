@@ -306,3 +306,18 @@ fn stale_fencing_tokens_are_refused_and_change_nothing() {
     assert_eq!(sim.fencing_token(), 5);
     sim.apply_slot_updates_fenced(&[to("Ethernet2")], 5).unwrap();
 }
+
+#[test]
+fn incremental_rates_equal_a_global_max_min_solve_under_background_redraws() {
+    // bench-32x8: collectives over gravity background whose rate caps are redrawn every 500 ms.
+    let mut sc = scenario("scenarios/bench-32x8.toml");
+    sc.duration_s = 1.1;
+    let mut sim = Simulation::new(&sc).unwrap();
+    let mut t = 0;
+    while t < sim.duration_ns() {
+        t += 5_000_000;
+        sim.run_until(t);
+        let gap = sim.max_min_gap();
+        assert!(gap < 1e-6, "at {t} ns the incremental rates differ from max-min by {gap:e} of a flow's cap");
+    }
+}

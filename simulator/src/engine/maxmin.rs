@@ -76,6 +76,10 @@ pub struct Scratch {
     lkey: Vec<u64>,
     heap: MinHeap,
     by_cap: Vec<(i64, u32)>,
+    /// Effective demand cap of each flow: its cap, or the room of a link only it uses if that is lower.
+    ecap: Vec<f64>,
+    /// The link that set `ecap` (`NO_LINK` if the flow's own cap did).
+    ebn: Vec<u32>,
     frozen: Vec<bool>,
 }
 
@@ -137,15 +141,30 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     }
     s.rem.clear();
     s.rem.extend_from_slice(&p.link_cap);
+    // A link used by one flow only has a constant level (its room) until that flow stops: it acts as a lower
+    // cap for that flow, reached at the same water level, so it is folded into the flow's effective cap and
+    // kept out of the heap. Among equal rooms the lowest link index wins, as in the heap; a room equal to the
+    // cap leaves the cap in charge, as the cap test below does.
+    s.ecap.clear();
+    s.ecap.extend_from_slice(&p.flow_cap);
+    reset(&mut s.ebn, nf, NO_LINK);
+    for f in 0..nf {
+        for &l in p.flow_links(f) {
+            if s.count[l as usize] == 1 {
+                let r = s.rem[l as usize];
+                if r < s.ecap[f] || (r == s.ecap[f] && s.ebn[f] != NO_LINK && l < s.ebn[f]) {
+                    s.ecap[f] = r;
+                    s.ebn[f] = l;
+                }
+            }
+        }
+    }
     // A link with room for every one of its flows at its cap never limits any of them: its level stays at or
     // above the smallest cap still rising, where the cap wins. Such links stay out of the heap and are not
-    // tracked, which changes no decision. The margin covers rounding in `rem`; a link of one flow has none (its
-    // level is `rem` itself).
+    // tracked, which changes no decision. The margin covers rounding in `rem`. Links of one flow are in the
+    // effective caps.
     s.skip.clear();
-    s.skip.extend((0..nl).map(|l| {
-        let room = if s.count[l] == 1 { s.demand[l] } else { s.demand[l] * (1.0 + 1e-6) };
-        s.count[l] == 0 || s.rem[l] >= room
-    }));
+    s.skip.extend((0..nl).map(|l| s.count[l] <= 1 || s.rem[l] >= s.demand[l] * (1.0 + 1e-6)));
     // Current level key of every tracked link (`DEAD` once all its flows are frozen).
     s.lkey.clear();
     s.lkey.extend((0..nl).map(|l| if s.skip[l] { DEAD } else { key(s.rem[l] / s.count[l] as f64) }));
@@ -168,13 +187,26 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     s.heap.0.clear();
     s.heap.0.extend((0..nl).filter(|&l| !s.skip[l]).map(|l| entry(s.lkey[l], l)));
     s.heap.heapify();
-    s.by_cap.clear();
-    s.by_cap.extend((0..nf as u32).map(|f| (total_key(p.flow_cap[f as usize]), f)));
-    s.by_cap.sort_unstable();
-    let mut next_cap = 0usize;
+    // A flow on untracked links only runs at its effective cap and changes no tracked link: settled here, out
+    // of the filling.
     reset(&mut s.frozen, nf, false);
     let mut left = nf;
-    let Scratch { count, lstart, lflows, rem, heap, by_cap, frozen, skip, lkey, .. } = s;
+    s.by_cap.clear();
+    for f in 0..nf {
+        if p.flow_links(f).iter().all(|&l| s.skip[l as usize]) {
+            s.frozen[f] = true;
+            left -= 1;
+            out.rate[f] = s.ecap[f];
+            out.bottleneck[f] = (s.ebn[f] != NO_LINK).then_some(s.ebn[f]);
+        } else {
+            s.by_cap.push((total_key(s.ecap[f]), f as u32));
+        }
+    }
+    s.by_cap.sort_unstable();
+    let nc = s.by_cap.len();
+    let mut next_cap = 0usize;
+    let Scratch { count, lstart, lflows, rem, heap, by_cap, frozen, skip, lkey, ecap, ebn, .. } = s;
+    let cap_bottleneck = |f: usize| (ebn[f] != NO_LINK).then_some(ebn[f]);
     let freeze = |f: usize, r: f64, rem: &mut [f64], count: &mut [u32], lkey: &mut [u64], heap: &mut MinHeap| {
         for &l in p.flow_links(f) {
             let l = l as usize;
@@ -195,18 +227,19 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         }
     };
     while left > 0 {
-        while next_cap < nf && frozen[by_cap[next_cap].1 as usize] {
+        while next_cap < nc && frozen[by_cap[next_cap].1 as usize] {
             next_cap += 1;
         }
         // A cap at or below the heap's smallest key is reached before any link saturates (levels only rise, so
         // that key bounds every link's level from below): freeze it without bringing the heap up to date.
         if let (Some(&(_, f)), Some(e)) = (by_cap.get(next_cap), heap.peek()) {
             let f = f as usize;
-            if p.flow_cap[f] <= f64::from_bits((e >> 32) as u64) {
+            if ecap[f] <= f64::from_bits((e >> 32) as u64) {
                 frozen[f] = true;
                 left -= 1;
-                let r = p.flow_cap[f];
+                let r = ecap[f];
                 out.rate[f] = r;
+                out.bottleneck[f] = cap_bottleneck(f);
                 freeze(f, r, rem, count, lkey, heap);
                 continue;
             }
@@ -226,12 +259,12 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                 heap.pop();
             }
         }
-        while next_cap < nf && frozen[by_cap[next_cap].1 as usize] {
+        while next_cap < nc && frozen[by_cap[next_cap].1 as usize] {
             next_cap += 1;
         }
         let cap_flow = by_cap.get(next_cap).map(|&(_, f)| f as usize);
         match (top, cap_flow) {
-            (Some((level, l)), Some(f)) if p.flow_cap[f] > level => {
+            (Some((level, l)), Some(f)) if ecap[f] > level => {
                 heap.pop();
                 for &g in &lflows[lstart[l] as usize..lstart[l + 1] as usize] {
                     let g = g as usize;
@@ -248,14 +281,18 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
             (_, Some(f)) => {
                 frozen[f] = true;
                 left -= 1;
-                let r = p.flow_cap[f];
+                let r = ecap[f];
                 out.rate[f] = r;
+                out.bottleneck[f] = cap_bottleneck(f);
                 freeze(f, r, rem, count, lkey, heap);
             }
             (_, None) => break,
         }
     }
 }
+
+/// No link (a flow limited by its own cap).
+const NO_LINK: u32 = u32::MAX;
 
 /// Level key of a link with no flow left to limit.
 const DEAD: u64 = u64::MAX;
@@ -334,6 +371,83 @@ mod tests {
             p.push_flow(links.iter().copied(), *cap);
         }
         p
+    }
+
+    /// Progressive filling by brute force: the water level rises to the next link saturation or cap.
+    fn reference(p: &Problem) -> Vec<f64> {
+        let nf = p.flows();
+        let mut rate = vec![0.0; nf];
+        let mut frozen = vec![false; nf];
+        loop {
+            if frozen.iter().all(|&x| x) {
+                return rate;
+            }
+            let mut w = f64::INFINITY;
+            for (f, &c) in p.flow_cap.iter().enumerate() {
+                if !frozen[f] {
+                    w = w.min(c);
+                }
+            }
+            let level = |l: usize, rate: &[f64], frozen: &[bool]| {
+                let (mut used, mut n) = (0.0, 0);
+                for f in 0..nf {
+                    if p.flow_links(f).contains(&(l as u32)) {
+                        if frozen[f] {
+                            used += rate[f];
+                        } else {
+                            n += 1;
+                        }
+                    }
+                }
+                (n > 0).then(|| (p.link_cap[l] - used).max(0.0) / n as f64)
+            };
+            for l in 0..p.link_cap.len() {
+                if let Some(x) = level(l, &rate, &frozen) {
+                    w = w.min(x);
+                }
+            }
+            let tight: Vec<bool> = (0..p.link_cap.len())
+                .map(|l| level(l, &rate, &frozen).is_some_and(|x| x <= w * (1.0 + 1e-12)))
+                .collect();
+            for f in 0..nf {
+                if !frozen[f] {
+                    rate[f] = w;
+                    if p.flow_cap[f] <= w * (1.0 + 1e-12) || p.flow_links(f).iter().any(|&l| tight[l as usize]) {
+                        frozen[f] = true;
+                    }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn water_filling_matches_brute_force(
+            caps in proptest::collection::vec(1u32..8, 1..7),
+            flows in proptest::collection::vec((proptest::collection::vec(0u32..7, 1..4), 1u32..12), 1..12),
+        ) {
+            let nl = caps.len() as u32;
+            let mut p = Problem { link_cap: caps.iter().map(|&c| f64::from(c) * 100.0).collect(), ..Default::default() };
+            for (links, cap) in &flows {
+                let mut ls: Vec<u32> = links.iter().map(|&l| l % nl).collect();
+                ls.sort_unstable();
+                ls.dedup();
+                p.push_flow(ls, f64::from(*cap) * 37.0);
+            }
+            let got = solve(&p);
+            let want = reference(&p);
+            for (f, &w) in want.iter().enumerate() {
+                proptest::prop_assert!((got.rate[f] - w).abs() <= 1e-9 * 1000.0, "flow {}: {} vs {}", f, got.rate[f], w);
+                if let Some(b) = got.bottleneck[f] {
+                    // A flow's bottleneck is saturated and no flow there runs faster.
+                    let on_b = || (0..p.flows()).filter(|&g| p.flow_links(g).contains(&b)).map(|g| got.rate[g]);
+                    proptest::prop_assert!((on_b().sum::<f64>() - p.link_cap[b as usize]).abs() <= 1e-6);
+                    proptest::prop_assert!(on_b().fold(0.0, f64::max) <= got.rate[f] + 1e-9);
+                } else {
+                    proptest::prop_assert!((got.rate[f] - p.flow_cap[f]).abs() <= 1e-9);
+                }
+            }
+        }
     }
 
     #[test]

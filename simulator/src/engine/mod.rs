@@ -9,7 +9,6 @@ pub mod queue;
 pub mod state;
 mod stats;
 
-use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
 use fathom_topology::{Fabric, LinkId, NodeId, WcmpState};
@@ -31,6 +30,38 @@ enum Event {
     Timer { workload: u32, tag: u64 },
     FlowDone { flow: u32, version: u32 },
     Fault { index: u32, clear: bool },
+}
+
+/// A scheduled event, ordered by (time, sequence number) packed into one integer, earliest first (the sequence
+/// number is unique, so the event itself never takes part in the order).
+#[derive(Debug, Clone, Copy)]
+struct Queued {
+    key: u128,
+    event: Event,
+}
+
+impl Queued {
+    fn at(&self) -> u64 {
+        (self.key >> 64) as u64
+    }
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Queued {
+    /// Reversed: `BinaryHeap` is a max-heap.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.key.cmp(&self.key)
+    }
 }
 
 /// Flows and links whose rates must be recomputed at the end of the current batch.
@@ -65,6 +96,15 @@ fn host_prefixes(fabric: &Fabric) -> Vec<Option<usize>> {
         .collect()
 }
 
+/// Nanoseconds until a completion `secs` away: `(secs·1e9).ceil().max(1.0) as u64`, without the libm call.
+fn completion_delay_ns(secs: f64) -> u64 {
+    let x = secs * 1e9;
+    // Truncates (saturating; NaN gives 0); exact below 2^53, and above it `x` is already an integer.
+    let t = x as u64;
+    let c = if (t as f64) < x { t.saturating_add(1) } else { t };
+    c.max(1)
+}
+
 /// Records that flow `i` is bottlenecked at link `l` (`NO_LINK`: at none) in both directions of the relation.
 fn set_bottleneck_in(bneck: &mut [u32], bn_flows: &mut [Vec<u32>], i: u32, l: u32) {
     let old = bneck[i as usize];
@@ -94,6 +134,8 @@ struct ClosureScratch {
     add: Vec<u32>,
     /// Local -> global link index of the last solve.
     local: Vec<usize>,
+    /// Links a flow starting now cannot get its cap on (contested links).
+    hot: Vec<usize>,
     alloc: maxmin::Allocation,
 }
 
@@ -113,7 +155,7 @@ pub struct Simulation {
     duration: u64,
     window_ns: u64,
     epoch_unix_ns: i64,
-    events: BinaryHeap<Reverse<(u64, u64, Event)>>,
+    events: BinaryHeap<Queued>,
     seq: u64,
     flows: Vec<Option<Flow>>,
     free: Vec<u32>,
@@ -156,6 +198,8 @@ pub struct Simulation {
     stats: Stats,
     // scratch for recompute
     link_mark: Vec<u32>,
+    /// Per link: the mark of the last recompute that listed it as contested.
+    hot_mark: Vec<u32>,
     /// Per link: (round of the last solve that used it, its local index in that solve).
     link_local: Vec<(u32, u32)>,
     local_round: u32,
@@ -202,6 +246,7 @@ impl Simulation {
                 })
                 .collect(),
             link_mark: vec![0; fabric.link_count()],
+            hot_mark: vec![0; fabric.link_count()],
             link_bases: vec![[CounterSnapshot::default(); 2]; fabric.link_count()],
             link_local: vec![(0, 0); fabric.link_count()],
             local_round: 0,
@@ -284,7 +329,7 @@ impl Simulation {
 
     fn push(&mut self, at: u64, e: Event) {
         self.seq += 1;
-        self.events.push(Reverse((at, self.seq, e)));
+        self.events.push(Queued { key: (u128::from(at) << 64) | u128::from(self.seq), event: e });
     }
 
     /// Simulated time now, ns since start.
@@ -318,13 +363,13 @@ impl Simulation {
     /// Processes every event up to `t_ns` (never past the scenario's end) and moves the clock there.
     pub fn run_until(&mut self, t_ns: u64) {
         let t_ns = t_ns.min(self.duration);
-        while let Some(&Reverse((at, _, _))) = self.events.peek() {
+        while let Some(at) = self.events.peek().map(Queued::at) {
             if at > t_ns {
                 break;
             }
             self.now = at.max(self.now);
-            while let Some(&Reverse((at2, _, e))) = self.events.peek() {
-                if at2 != at {
+            while let Some(&Queued { key, event: e }) = self.events.peek() {
+                if (key >> 64) as u64 != at {
                     break;
                 }
                 self.events.pop();
@@ -538,8 +583,13 @@ impl Simulation {
             link.settled = now;
             let spare = (cap - total).max(self.qp.drain_frac * cap);
             for c in 0..2 {
-                let w = if total > 0.0 { link.served[c] / total } else { 0.5 };
                 link.queues[c].roll_to(window);
+                if link.queues[c].q_bytes == 0.0 && link.queues[c].excess_bps == 0.0 {
+                    // Empty with nothing arriving above the fair rates: what `advance` does, without the call.
+                    link.queues[c].tx_bytes += link.served[c] * dt / 8.0;
+                    continue;
+                }
+                let w = if total > 0.0 { link.served[c] / total } else { 0.5 };
                 let iv = link.queues[c].advance(&self.qp, dt, link.served[c], spare * w, c == 0);
                 limit_s = limit_s.max(iv.limit_s);
                 if c == 0 {
@@ -691,6 +741,7 @@ impl Simulation {
         self.mark = self.mark.wrapping_add(1);
         if self.mark == 0 {
             self.link_mark.iter_mut().for_each(|m| *m = 0);
+            self.hot_mark.iter_mut().for_each(|m| *m = 0);
             self.flow_mark.iter_mut().for_each(|m| *m = 0);
             self.mark = 1;
         }
@@ -726,18 +777,47 @@ impl Simulation {
                 cs.pending.push(l);
             }
         }
+        cs.hot.clear();
         for &fi in &dirty.flows {
             if let Some(f) = self.flows[fi as usize].as_ref() {
                 if self.flow_mark[fi as usize] != m {
                     self.flow_mark[fi as usize] = m;
                     cs.f_set.push(fi);
                 }
+                let fresh = f.started_ns == self.now && f.rate == 0.0;
                 for h in &f.path {
                     let l = h.link.index();
                     if self.link_mark[l] != m {
                         self.link_mark[l] = m;
                         cs.pending.push(l);
                     }
+                    if fresh
+                        && self.hot_mark[l] != m
+                        && self.links[l].total_rate() + f.cap_bps > self.link_cap[l] * (1.0 - 1e-9)
+                    {
+                        self.hot_mark[l] = m;
+                        cs.hot.push(l);
+                    }
+                }
+            }
+        }
+        // Flows of a contested link that run above its mean share may have to slow down for the new flows (a
+        // saturated link's level is at least its mean share, so no other flow can be above it): take them into
+        // F now rather than after a first solve. Any F is exact; the validation below still checks.
+        for k in 0..cs.hot.len() {
+            let l = cs.hot[k];
+            let share = self.link_cap[l] / self.links[l].flows.len().max(1) as f64 * (1.0 + 1e-9);
+            if self.links[l].total_rate() <= share {
+                // No flow of the link can be above the share when all of them together are not.
+                continue;
+            }
+            for j in 0..self.links[l].flows.len() {
+                let fi = self.links[l].flows[j];
+                if self.flow_mark[fi as usize] != m && self.flows[fi as usize].as_ref().is_some_and(|f| f.rate > share)
+                {
+                    self.flow_mark[fi as usize] = m;
+                    cs.f_set.push(fi);
+                    self.push_saturated_links(fi, m, &mut cs.pending);
                 }
             }
         }
@@ -764,6 +844,7 @@ impl Simulation {
                 break;
             }
             solved = cs.f_set.len();
+            // In slab order: a large set is then read in memory order.
             cs.f_set.sort_unstable();
             self.solve(&cs.f_set, &mut cs.local, &mut cs.alloc);
             if !self.validate_closure(&mut cs, m) {
@@ -797,7 +878,7 @@ impl Simulation {
     /// - a link outside S is saturated by the new rates (it joins S), or
     /// - a flow outside F on a link of the subproblem runs faster than that link's new fair level (it joins F).
     fn validate_closure(&mut self, cs: &mut ClosureScratch, m: u32) -> bool {
-        let ClosureScratch { f_set, pending, add, local, alloc } = cs;
+        let ClosureScratch { f_set, pending, add, local, alloc, .. } = cs;
         let mut added = std::mem::take(&mut self.scratch_added);
         let mut level = std::mem::take(&mut self.scratch_level);
         added.clear();
@@ -936,8 +1017,7 @@ impl Simulation {
             if changed {
                 f.version = f.version.wrapping_add(1);
                 if new > 0.0 && f.remaining.is_finite() {
-                    let secs = f.remaining * 8.0 / new;
-                    let at = now + (secs * 1e9).ceil().max(1.0) as u64;
+                    let at = now + completion_delay_ns(f.remaining * 8.0 / new);
                     let (flow, version) = (fi, f.version);
                     self.push(at, Event::FlowDone { flow, version });
                 }

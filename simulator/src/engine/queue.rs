@@ -79,7 +79,12 @@ fn decay(x: f64) -> f64 {
 }
 
 fn integral(x0: f64, s: f64, tau: f64, t: f64) -> f64 {
-    (x0 * tau * (1.0 - decay(t / tau)) - s * t) / 8.0
+    integral_with(x0, s, tau, t, decay(t / tau))
+}
+
+/// [`integral`] with `e = e^(-t/tau)` already known.
+fn integral_with(x0: f64, s: f64, tau: f64, t: f64, e: f64) -> f64 {
+    (x0 * tau * (1.0 - e) - s * t) / 8.0
 }
 
 fn mark_prob(p: &QueueParams, q: f64) -> f64 {
@@ -105,14 +110,22 @@ impl ClassQueue {
         let limit = if lossless { p.xoff_bytes } else { p.buffer_bytes };
         let q0 = self.q_bytes.min(limit);
         let mut out = Interval::default();
-        let tstar = if x0 <= s {
-            0.0
+        // The decay over the interval, and at t* (where the arrivals fall to the drain rate: e^(-t*/tau) = s/x0).
+        // (No arrivals above the fair rates: the decay multiplies 0 and is not needed.)
+        let e_dt = if x0 == 0.0 { 0.0 } else { decay(dt / tau) };
+        let (tstar, e_star) = if x0 <= s {
+            (0.0, 1.0)
         } else if s > 0.0 {
-            (tau * (x0 / s).ln()).min(dt)
+            let t = tau * (x0 / s).ln();
+            if t < dt {
+                (t, s / x0)
+            } else {
+                (dt, e_dt)
+            }
         } else {
-            dt
+            (dt, e_dt)
         };
-        let peak = q0 + integral(x0, s, tau, tstar);
+        let peak = q0 + integral_with(x0, s, tau, tstar, e_star);
         let q_end = if peak > limit {
             // When the queue reached the limit: the occupancy rises and is concave on [0, t*], so Newton's method
             // from 0 approaches the crossing from below, quadratically.
@@ -137,16 +150,16 @@ impl ClassQueue {
                 out.dropped_bytes = peak - limit;
                 self.dropped_bytes += out.dropped_bytes;
             }
-            (limit + integral(x0, s, tau, dt) - integral(x0, s, tau, tstar)).max(0.0)
+            (limit + integral_with(x0, s, tau, dt, e_dt) - integral_with(x0, s, tau, tstar, e_star)).max(0.0)
         } else {
-            (q0 + integral(x0, s, tau, dt)).max(0.0)
+            (q0 + integral_with(x0, s, tau, dt, e_dt)).max(0.0)
         };
         let top = peak.min(limit).max(q0);
         let mean = (q0 + top + q_end) / 3.0;
         self.marked_pkts += served / p.pkt_bytes * mark_prob(p, mean);
         self.peak_cur = self.peak_cur.max(top);
         self.q_bytes = q_end;
-        self.excess_bps = x0 * decay(dt / tau);
+        self.excess_bps = x0 * e_dt;
         if self.excess_bps < 1.0 {
             self.excess_bps = 0.0;
         }

@@ -43,7 +43,8 @@ impl Stats {
         if dt <= 0.0 {
             return;
         }
-        let bin = ((u * 1000.0).floor().max(0.0) as usize).min(BINS - 1);
+        // The cast truncates (floors a non-negative value) and saturates negatives and NaN at 0.
+        let bin = ((u * 1000.0) as usize).min(BINS - 1);
         self.util_hist[bin] += dt;
         if u > self.max_util {
             self.max_util = u;

@@ -96,12 +96,10 @@ pub fn fabric(neighbors: &[NeighborView], interfaces: &[InterfaceView]) -> Resul
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_simulated_leaf_spine_round_trips_through_lldp() {
-        let sc = fathom_sim::Scenario::from_toml(
-            "duration_s = 1.0\n[topology]\nkind = \"leaf-spine\"\nleaves = 4\nspines = 2\nhosts_per_leaf = 3\n",
-        )
-        .unwrap();
+    /// A simulated fabric (`topology` is the body of its `[topology]` table) and the rate engine's first snapshot
+    /// of its telemetry.
+    fn simulated(topology: &str) -> (fathom_sim::Simulation, fathom_ingest::IngestSnapshot) {
+        let sc = fathom_sim::Scenario::from_toml(&format!("duration_s = 1.0\n[topology]\n{topology}\n")).unwrap();
         let sim = fathom_sim::Simulation::new(&sc).unwrap();
         let mut eng = fathom_ingest::RateEngine::new(fathom_ingest::EngineConfig {
             sample_interval_ns: 100_000_000,
@@ -110,6 +108,12 @@ mod tests {
         });
         eng.handle(&fathom_ingest::IngestEvent::Telemetry(crate::daemon::offline::batches(&sim.telemetry())), 0);
         let snap = eng.snapshot(0);
+        (sim, snap)
+    }
+
+    #[test]
+    fn a_simulated_leaf_spine_round_trips_through_lldp() {
+        let (sim, snap) = simulated("kind = \"leaf-spine\"\nleaves = 4\nspines = 2\nhosts_per_leaf = 3");
         let f = fabric(&snap.neighbors, &snap.interfaces).unwrap();
         let truth = sim.fabric();
         assert_eq!(f.switches().count(), truth.switches().count());
@@ -126,15 +130,7 @@ mod tests {
 
     #[test]
     fn roles_come_from_the_graph_shape_not_from_names() {
-        let sc = fathom_sim::Scenario::from_toml("duration_s = 1.0\n[topology]\nkind = \"fat-tree\"\nk = 4\n").unwrap();
-        let sim = fathom_sim::Simulation::new(&sc).unwrap();
-        let mut eng = fathom_ingest::RateEngine::new(fathom_ingest::EngineConfig {
-            sample_interval_ns: 100_000_000,
-            stale_after_intervals: 5,
-            max_counter_rate: 1e13,
-        });
-        eng.handle(&fathom_ingest::IngestEvent::Telemetry(crate::daemon::offline::batches(&sim.telemetry())), 0);
-        let mut snap = eng.snapshot(0);
+        let (sim, mut snap) = simulated("kind = \"fat-tree\"\nk = 4");
         // Switches renamed to opaque names: roles must come from the shape alone.
         let truth = sim.fabric();
         let opaque: BTreeMap<String, String> =

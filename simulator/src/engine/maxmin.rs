@@ -226,6 +226,18 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
             }
         }
     };
+    // A flow that reaches its own cap before any link saturates: its rate is the cap.
+    macro_rules! freeze_at_cap {
+        ($f:expr) => {{
+            let f = $f;
+            frozen[f] = true;
+            left -= 1;
+            let r = ecap[f];
+            out.rate[f] = r;
+            out.bottleneck[f] = cap_bottleneck(f);
+            freeze(f, r, rem, count, lkey, heap);
+        }};
+    }
     while left > 0 {
         while next_cap < nc && frozen[by_cap[next_cap].1 as usize] {
             next_cap += 1;
@@ -235,12 +247,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         if let (Some(&(_, f)), Some(e)) = (by_cap.get(next_cap), heap.peek()) {
             let f = f as usize;
             if ecap[f] <= f64::from_bits((e >> 32) as u64) {
-                frozen[f] = true;
-                left -= 1;
-                let r = ecap[f];
-                out.rate[f] = r;
-                out.bottleneck[f] = cap_bottleneck(f);
-                freeze(f, r, rem, count, lkey, heap);
+                freeze_at_cap!(f);
                 continue;
             }
         }
@@ -279,12 +286,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                 }
             }
             (_, Some(f)) => {
-                frozen[f] = true;
-                left -= 1;
-                let r = ecap[f];
-                out.rate[f] = r;
-                out.bottleneck[f] = cap_bottleneck(f);
-                freeze(f, r, rem, count, lkey, heap);
+                freeze_at_cap!(f);
             }
             (_, None) => break,
         }

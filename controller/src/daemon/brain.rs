@@ -83,11 +83,12 @@ impl Controller {
 
     /// Max utilization over usable switch-to-switch links observed this round.
     pub fn observed_max(&self) -> f64 {
-        let switches: std::collections::HashSet<&str> = self.model.switches.iter().map(String::as_str).collect();
+        let switches = &self.model.switches; // sorted
+        let is_switch = |p: &str| switches.binary_search_by(|s| s.as_str().cmp(p)).is_ok();
         self.model
             .links
             .iter()
-            .filter(|(n, l)| l.peer.split(':').next().is_some_and(|p| switches.contains(p)) && self.model.usable(n))
+            .filter(|(n, l)| l.peer.split(':').next().is_some_and(is_switch) && self.model.usable(n))
             .map(|(_, l)| l.utilization)
             .fold(0.0, f64::max)
     }

@@ -223,23 +223,14 @@ impl Model {
             l.capacity_bps = i.speed_bps.unwrap_or(0) as f64;
             l.up = i.oper_up.unwrap_or(false);
             l.stale = i.stale;
-            let u = if i.stale { f64::NAN } else { i.out_utilization.unwrap_or(f64::NAN) };
-            if u.is_finite() {
-                l.utilization = u;
-            }
             l.ecn_marks_per_s = i.ecn_marks_per_s.unwrap_or(0.0);
             l.pfc_pauses_per_s = i.pause_rx_per_s.unwrap_or(0.0);
             l.drops_per_s = i.drops_per_s.unwrap_or(0.0);
             // Like slots, a link that never carried traffic keeps no series (most host ports of a large fabric).
-            if !l.history.is_empty() || u > 0.0 || !u.is_finite() {
-                push(&mut l.history, u);
-            }
+            fold_sample(&mut l.utilization, &mut l.history, i.stale, i.out_utilization);
         }
-        for l in self.links.values_mut() {
-            if l.seen_round != round {
-                l.stale = true;
-                push(&mut l.history, f64::NAN);
-            }
+        for l in self.links.values_mut().filter(|l| l.seen_round != round) {
+            missing_sample(&mut l.stale, &mut l.history);
         }
         self.observe_slots(&snap.slots);
         self.observe_demands(&snap.demands);

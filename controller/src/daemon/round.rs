@@ -297,4 +297,22 @@ mod tests {
         assert_eq!(d.changes[0].relieves, "leaf1:Ethernet1");
         assert_eq!(d.changes[0].lead_time_ms, 0.0, "the link is over the threshold now: a reactive change");
     }
+
+    #[test]
+    fn forecasts_split_over_threads_equal_one_by_one_forecasts() {
+        // Enough busy series (> 256) for the threaded path, each with its own periodic shape.
+        let mut m = Model::new();
+        for k in 0..600u32 {
+            let st = m.slots.entry(("leaf1".into(), "10.0.2.0/24".into(), k)).or_default();
+            st.next_hop = "Ethernet1".into();
+            st.history =
+                (0..40).map(|t| if (t + k) % (3 + k % 5) == 0 { 1e9 * f64::from(k + 1) } else { 0.0 }).collect();
+        }
+        let fm = ForecastModel::by_name("ensemble");
+        let fc = forecast(&m, &fm, 4, 20);
+        assert_eq!(fc.slots.len(), 600);
+        for (k, st) in &m.slots {
+            assert_eq!(fc.slots[k], outlook(&fm, &st.history, 4, 20), "slot {k:?}");
+        }
+    }
 }

@@ -18,9 +18,12 @@ fn bench(path: &std::path::Path, repeat: usize) {
     let sc = Scenario::from_file(path).unwrap_or_else(|e| panic!("{e}"));
     let mut runs = Vec::with_capacity(repeat);
     let mut last = None;
+    let mut direct = 0;
+    let mut solves = 0;
     for _ in 0..repeat {
         let t0 = Instant::now();
         let mut sim = Simulation::new(&sc).unwrap_or_else(|e| panic!("{e}"));
+        sim.set_direct_caps(std::env::var_os("FATHOM_SIM_NO_DIRECT").is_none());
         let setup = t0.elapsed().as_secs_f64();
         let t1 = Instant::now();
         sim.run();
@@ -31,6 +34,8 @@ fn bench(path: &std::path::Path, repeat: usize) {
             assert_eq!(events, s.events, "the same scenario gave another event count: not deterministic");
         }
         last = Some((s.events, s.rate_recomputes, closure, s.flows_started));
+        direct = sim.stats().direct_caps;
+        solves = sim.stats().solves;
         runs.push(Run { setup, wall });
     }
     let sc_s = sc.duration_s;
@@ -44,7 +49,7 @@ fn bench(path: &std::path::Path, repeat: usize) {
     let (events, recomputes, closure, flows) = last.expect("at least one run");
     println!(
         "{:<16} {} runs | setup {:.3} s (median) | run wall first {:.4} s, median {:.4} s, best {:.4} s for {:.1} s simulated \
-         = {:.1}x / {:.1}x / {:.1}x real time | {:.0} events/s (median) | {} events, {} rate recomputes (mean closure {:.0} flows), {} flows",
+         = {:.1}x / {:.1}x / {:.1}x real time | {:.0} events/s (median) | {} events, {} rate recomputes (mean closure {:.0} flows), {} flows, {} solves, {} caps direct",
         path.file_stem().and_then(|s| s.to_str()).unwrap_or("?"),
         runs.len(),
         setups[setups.len() / 2],
@@ -59,7 +64,9 @@ fn bench(path: &std::path::Path, repeat: usize) {
         events,
         recomputes,
         closure,
-        flows
+        flows,
+        solves,
+        direct
     );
 }
 

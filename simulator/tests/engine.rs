@@ -320,4 +320,6 @@ fn incremental_rates_equal_a_global_max_min_solve_under_background_redraws() {
         let gap = sim.max_min_gap();
         assert!(gap < 1e-6, "at {t} ns the incremental rates differ from max-min by {gap:e} of a flow's cap");
     }
+    // The redraws took the direct path for most cap changes (and the checks above covered it).
+    assert!(sim.stats().direct_caps > 500, "direct cap changes: {}", sim.stats().direct_caps);
 }

@@ -274,8 +274,8 @@ impl Simulation {
         let (q0, q1) = (self.queue_now(l, 0), self.queue_now(l, 1));
         let link = &self.links[l];
         CounterSnapshot {
-            bytes: link.tx.at(self.now),
-            queue_tx: [q0.tx_bytes, q1.tx_bytes],
+            bytes: link.bytes_at(self.now),
+            queue_tx: [link.tx_at(0, self.now), link.tx_at(1, self.now)],
             dropped: [q0.dropped_bytes, q1.dropped_bytes],
             marked: [q0.marked_pkts, q1.marked_pkts],
             paused_s: link.paused_s,

@@ -59,7 +59,6 @@ pub struct ClassQueue {
     pub q_bytes: f64,
     /// Overshoot arrival rate now, bit/s.
     pub excess_bps: f64,
-    pub tx_bytes: f64,
     pub marked_pkts: f64,
     pub dropped_bytes: f64,
     pub paused_s: f64,
@@ -98,10 +97,10 @@ fn mark_prob(p: &QueueParams, q: f64) -> f64 {
 }
 
 impl ClassQueue {
-    /// Advances by `dt` seconds with `served_bps` of fair-share traffic and `spare_bps` of unused capacity.
+    /// Advances by `dt` seconds with `served_bps` of fair-share traffic and `spare_bps` of unused capacity. (The
+    /// served bytes themselves are counted by the caller, in `LinkState::tx`.)
     pub fn advance(&mut self, p: &QueueParams, dt: f64, served_bps: f64, spare_bps: f64, lossless: bool) -> Interval {
         let served = served_bps * dt / 8.0;
-        self.tx_bytes += served;
         if dt <= 0.0 || (self.excess_bps == 0.0 && self.q_bytes == 0.0) {
             // Nothing queued and nothing arriving above the fair rates: the queue stays empty.
             return Interval::default();

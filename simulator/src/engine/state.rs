@@ -30,28 +30,6 @@ impl Class {
     pub const PFC_PRIORITY: u8 = 3;
 }
 
-/// A quantity integrated lazily: `value + rate·(t - since)`.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Acc {
-    pub value: f64,
-    pub rate: f64,
-    pub since: u64,
-}
-
-impl Acc {
-    pub fn at(&self, now: u64) -> f64 {
-        self.value + self.rate * (now - self.since) as f64 * 1e-9
-    }
-    pub fn add_rate(&mut self, now: u64, delta: f64) {
-        self.value = self.at(now);
-        self.since = now;
-        self.rate += delta;
-        if self.rate.abs() < 1e-6 {
-            self.rate = 0.0;
-        }
-    }
-}
-
 /// The 5-tuple a switch hashes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FiveTuple {
@@ -80,33 +58,35 @@ pub struct Owner {
     pub tag: u64,
 }
 
-/// A flow: bytes to move between two hosts at its max-min fair rate.
+/// A flow: bytes to move between two hosts at its max-min fair rate. Laid out so that what rate changes read and
+/// write (rate, cap, byte accounting, path) shares the first cache line.
 #[derive(Debug, Clone)]
+#[repr(C, align(64))]
 pub struct Flow {
+    pub rate: f64,
+    /// Demand cap: NIC rate, or the application's rate.
+    pub cap_bps: f64,
+    pub since: u64,
+    /// Bytes left at `since` (infinite for open-ended flows).
+    pub remaining: f64,
+    /// Bytes sent up to `since`.
+    pub sent: f64,
+    /// Empty while the destination is unreachable (the flow is stalled).
+    pub path: Vec<Hop>,
+    /// Bumped whenever the scheduled completion changes; stale completion events are ignored.
+    pub version: u32,
+    pub class: Class,
+    pub started_ns: u64,
+    /// `sent` when the flow was bound to `accs` (its contribution to them is what it sent since).
+    pub acc_from: f64,
+    /// Counters this flow's rate feeds (indices into the engine's counter arena).
+    pub accs: Vec<u32>,
     pub id: u64,
     pub src: NodeId,
     pub dst: NodeId,
     pub prefix: PrefixId,
     pub tuple: FiveTuple,
-    pub class: Class,
     pub owner: Owner,
-    /// Demand cap: NIC rate, or the application's rate.
-    pub cap_bps: f64,
-    /// Bytes left at `since` (infinite for open-ended flows).
-    pub remaining: f64,
-    pub since: u64,
-    pub rate: f64,
-    /// Bytes sent up to `since`.
-    pub sent: f64,
-    /// `sent` when the flow was bound to `accs` (its contribution to them is what it sent since).
-    pub acc_from: f64,
-    /// Empty while the destination is unreachable (the flow is stalled).
-    pub path: Vec<Hop>,
-    /// Counters this flow's rate feeds (indices into the engine's counter arena).
-    pub accs: Vec<u32>,
-    pub started_ns: u64,
-    /// Bumped whenever the scheduled completion changes; stale completion events are ignored.
-    pub version: u32,
 }
 
 impl Flow {
@@ -119,35 +99,49 @@ impl Flow {
     }
 }
 
-/// Per directed link state.
+/// Per directed link state. The first cache line holds what every rate change and settle touches (a settle of a
+/// link whose queues are quiet reads and writes nothing else); queues and the flow list follow.
 #[derive(Debug, Clone, Default)]
+#[repr(C, align(64))]
 pub struct LinkState {
-    /// Flows on this link (slab indices), unordered.
-    pub flows: Vec<u32>,
-    /// Fair-share rate served per class, bit/s.
-    pub served: [f64; 2],
-    pub queues: [ClassQueue; 2],
     /// When queues and statistics were last settled.
     pub settled: u64,
-    /// Bytes sent, over the link's life.
-    pub tx: Acc,
+    /// Fair-share rate served per class, bit/s.
+    pub served: [f64; 2],
+    /// Bytes each class sent up to `settled` (the queues' transmit counters; the link's byte counter is their sum
+    /// plus what the served rates sent since).
+    pub tx: [f64; 2],
+    /// Seconds congested (utilization above threshold, or at the queue limit).
+    pub congested_s: f64,
+    /// When set, no queue holds bytes, receives overshoot or remembers a peak (`ClassQueue::idle` of both), so a
+    /// settle only has to count the served bytes. (Clear is always safe: the full settle recomputes it.)
+    pub quiet: bool,
+    /// Whether the link joins fabric statistics (switch to switch).
+    pub fabric: bool,
+    /// Flows on this link (slab indices), unordered.
+    pub flows: Vec<u32>,
+    pub queues: [ClassQueue; 2],
     /// PFC: time the sender of this link was paused, seconds, and pause frames it received.
     pub paused_s: f64,
     pub pause_frames: f64,
-    /// Seconds congested (utilization above threshold, or at the queue limit).
-    pub congested_s: f64,
-    /// Whether the link joins fabric statistics (switch to switch).
-    pub fabric: bool,
 }
 
 impl LinkState {
     pub fn total_rate(&self) -> f64 {
         self.served[0] + self.served[1]
     }
+    /// Bytes sent by class `c` up to `now` (not before `settled`).
+    pub fn tx_at(&self, c: usize, now: u64) -> f64 {
+        self.tx[c] + self.served[c] * now.saturating_sub(self.settled) as f64 * 1e-9 / 8.0
+    }
+    /// Bytes sent over the link's life, up to `now`.
+    pub fn bytes_at(&self, now: u64) -> f64 {
+        self.tx_at(0, now) + self.tx_at(1, now)
+    }
     pub fn snapshot(&self, now: u64) -> CounterSnapshot {
         CounterSnapshot {
-            bytes: self.tx.at(now),
-            queue_tx: [self.queues[0].tx_bytes, self.queues[1].tx_bytes],
+            bytes: self.bytes_at(now),
+            queue_tx: [self.tx_at(0, now), self.tx_at(1, now)],
             dropped: [self.queues[0].dropped_bytes, self.queues[1].dropped_bytes],
             marked: [self.queues[0].marked_pkts, self.queues[1].marked_pkts],
             paused_s: self.paused_s,

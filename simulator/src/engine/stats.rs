@@ -10,6 +10,10 @@ pub struct Stats {
     pub recomputes: u64,
     /// Flows re-solved over all recomputes (the closures' total size).
     pub closure_flows: u64,
+    /// Max-min solves over all recomputes (a recompute whose validation grows the set solves again).
+    pub solves: u64,
+    /// Cap changes applied without a solve (see `Simulation::apply_direct_caps`).
+    pub direct_caps: u64,
     pub flows_started: u64,
     pub flows_completed: u64,
     pub dropped_pkts: f64,
@@ -27,6 +31,8 @@ impl Default for Stats {
             events: 0,
             recomputes: 0,
             closure_flows: 0,
+            direct_caps: 0,
+            solves: 0,
             flows_started: 0,
             flows_completed: 0,
             dropped_pkts: 0.0,

@@ -113,6 +113,14 @@ fn completion_delay_ns(secs: f64) -> u64 {
     c.max(1)
 }
 
+/// Invalidates flow `f`'s scheduled completion after a rate change; returns when and with which version its
+/// new completion is due (none while it does not send or never ends).
+fn reschedule(f: &mut Flow, now: u64) -> Option<(u64, u32)> {
+    f.version = f.version.wrapping_add(1);
+    (f.rate > 0.0 && f.remaining.is_finite())
+        .then(|| (now + completion_delay_ns(f.remaining * 8.0 / f.rate), f.version))
+}
+
 /// Records that flow `i` is bottlenecked at link `l` (`NO_LINK`: at none) in both directions of the relation.
 fn set_bottleneck_in(bneck: &mut [u32], bn_flows: &mut [Vec<u32>], i: u32, l: u32) {
     let old = bneck[i as usize];
@@ -677,10 +685,7 @@ impl Simulation {
         if old == rate {
             return;
         }
-        f.remaining = f.remaining_at(now);
-        f.sent = f.sent_at(now);
-        f.since = now;
-        f.rate = rate;
+        f.rebase(now, rate);
         let (class, delta) = (f.class.index(), rate - old);
         let hops = std::mem::take(&mut f.path);
         for h in &hops {
@@ -955,18 +960,12 @@ impl Simulation {
             let (cap, class) = (f.cap_bps, f.class.index());
             let d = cap - f.rate;
             if d != 0.0 {
-                f.remaining = f.remaining_at(now);
-                f.sent = f.sent_at(now);
-                f.since = now;
-                f.rate = cap;
+                f.rebase(now, cap);
                 for h in &f.path {
                     self.direct_room[h.link.index()].delta[class] += d;
                 }
             }
-            f.version = f.version.wrapping_add(1);
-            if cap > 0.0 && f.remaining.is_finite() {
-                let at = now + completion_delay_ns(f.remaining * 8.0 / cap);
-                let version = f.version;
+            if let Some((at, version)) = reschedule(f, now) {
                 self.push(at, Event::FlowDone { flow: fi, version });
             }
         }
@@ -975,11 +974,7 @@ impl Simulation {
             let l = l as usize;
             let d = self.direct_room[l].delta;
             if d != [0.0; 2] {
-                self.settle(l);
-                let link = &mut self.links[l];
-                for (served, d) in link.served.iter_mut().zip(d) {
-                    *served = (*served + d).max(0.0);
-                }
+                self.add_to_link(l, d, [0.0; 2]);
                 if self.link_mark[l] != m && !self.bn_flows[l].is_empty() {
                     self.link_mark[l] = m;
                     pending.push(l);
@@ -1120,10 +1115,7 @@ impl Simulation {
             let changed = new != f.rate || fresh;
             if new != f.rate {
                 let d = new - f.rate;
-                f.remaining = f.remaining_at(now);
-                f.sent = f.sent_at(now);
-                f.since = now;
-                f.rate = new;
+                f.rebase(now, new);
                 let hops = &self.problem.hops[self.problem.start[k] as usize..self.problem.start[k + 1] as usize];
                 for &li in hops {
                     delta[li as usize * 2 + class] += d;
@@ -1143,33 +1135,34 @@ impl Simulation {
                 }
             }
             if changed {
-                f.version = f.version.wrapping_add(1);
-                if new > 0.0 && f.remaining.is_finite() {
-                    let at = now + completion_delay_ns(f.remaining * 8.0 / new);
-                    let (flow, version) = (fi, f.version);
-                    self.push(at, Event::FlowDone { flow, version });
+                if let Some((at, version)) = reschedule(f, now) {
+                    self.push(at, Event::FlowDone { flow: fi, version });
                 }
             }
         }
         for (li, &l) in local.iter().enumerate() {
             let (d, x) = ([delta[li * 2], delta[li * 2 + 1]], [excess[li * 2], excess[li * 2 + 1]]);
-            if d == [0.0; 2] && x == [0.0; 2] {
-                continue;
-            }
-            self.settle(l);
-            let link = &mut self.links[l];
-            for c in 0..2 {
-                if d[c] != 0.0 {
-                    link.served[c] = (link.served[c] + d[c]).max(0.0);
-                }
-                if x[c] != 0.0 {
-                    link.queues[c].excess_bps += x[c];
-                    link.quiet = false;
-                }
+            if d != [0.0; 2] || x != [0.0; 2] {
+                self.add_to_link(l, d, x);
             }
         }
         self.scratch_added = delta;
         self.scratch_level = excess;
+    }
+
+    /// Settles link `l` at `now`, then adds `d` to its served rate per class and `x` to its queues' overshoot.
+    fn add_to_link(&mut self, l: usize, d: [f64; 2], x: [f64; 2]) {
+        self.settle(l);
+        let link = &mut self.links[l];
+        for c in 0..2 {
+            if d[c] != 0.0 {
+                link.served[c] = (link.served[c] + d[c]).max(0.0);
+            }
+            if x[c] != 0.0 {
+                link.queues[c].excess_bps += x[c];
+                link.quiet = false;
+            }
+        }
     }
 
     /// Injects or clears a fault now. Unknown targets are rejected and change nothing.

@@ -90,6 +90,13 @@ pub struct Flow {
 }
 
 impl Flow {
+    /// Changes the rate at `now`, folding what was sent at the old rate into `sent` and `remaining`.
+    pub fn rebase(&mut self, now: u64, rate: f64) {
+        self.remaining = self.remaining_at(now);
+        self.sent = self.sent_at(now);
+        self.since = now;
+        self.rate = rate;
+    }
     /// Bytes sent up to `now`.
     pub fn sent_at(&self, now: u64) -> f64 {
         self.sent + self.rate / 8.0 * (now - self.since) as f64 * 1e-9

@@ -65,7 +65,6 @@ fn key(x: f64) -> u64 {
 pub struct Scratch {
     count: Vec<u32>,
     lstart: Vec<u32>,
-    fill: Vec<u32>,
     lflows: Vec<u32>,
     rem: Vec<f64>,
     /// Sum of the demand caps of each link's flows.
@@ -130,76 +129,87 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         }
         return;
     }
+    // Three passes set everything up: links' flow counts and demands (over the hops), then per link whether it
+    // is tracked, its level and the end of its CSR range (over the links), then per flow its effective cap and its
+    // place in the CSR of its tracked links (over the hops again).
     reset(&mut s.count, nl, 0);
     reset(&mut s.demand, nl, 0.0);
-    for f in 0..nf {
-        let cap = p.flow_cap[f];
-        for &l in p.flow_links(f) {
+    for (w, &cap) in p.start.windows(2).zip(&p.flow_cap) {
+        for &l in &p.hops[w[0] as usize..w[1] as usize] {
             s.count[l as usize] += 1;
             s.demand[l as usize] += cap;
         }
     }
     s.rem.clear();
     s.rem.extend_from_slice(&p.link_cap);
-    // A link used by one flow only has a constant level (its room) until that flow stops: it acts as a lower
-    // cap for that flow, reached at the same water level, so it is folded into the flow's effective cap and
-    // kept out of the heap. Among equal rooms the lowest link index wins, as in the heap; a room equal to the
-    // cap leaves the cap in charge, as the cap test below does.
-    s.ecap.clear();
-    s.ecap.extend_from_slice(&p.flow_cap);
-    reset(&mut s.ebn, nf, NO_LINK);
-    for f in 0..nf {
-        for &l in p.flow_links(f) {
-            if s.count[l as usize] == 1 {
-                let r = s.rem[l as usize];
-                if r < s.ecap[f] || (r == s.ecap[f] && s.ebn[f] != NO_LINK && l < s.ebn[f]) {
-                    s.ecap[f] = r;
-                    s.ebn[f] = l;
-                }
-            }
-        }
-    }
     // A link with room for every one of its flows at its cap never limits any of them: its level stays at or
     // above the smallest cap still rising, where the cap wins. Such links stay out of the heap and are not
-    // tracked, which changes no decision. The margin covers rounding in `rem`. Links of one flow are in the
-    // effective caps.
+    // tracked, which changes no decision. The margin covers rounding in `rem`. A link used by one flow only is
+    // not tracked either: see the effective caps below.
     s.skip.clear();
-    s.skip.extend((0..nl).map(|l| s.count[l] <= 1 || s.rem[l] >= s.demand[l] * (1.0 + 1e-6)));
-    // Current level key of every tracked link (`DEAD` once all its flows are frozen).
     s.lkey.clear();
-    s.lkey.extend((0..nl).map(|l| if s.skip[l] { DEAD } else { key(s.rem[l] / s.count[l] as f64) }));
-    // Flows of each tracked link (CSR).
-    reset(&mut s.lstart, nl + 1, 0);
-    for l in 0..nl {
-        s.lstart[l + 1] = s.lstart[l] + if s.skip[l] { 0 } else { s.count[l] };
-    }
-    s.fill.clear();
-    s.fill.extend_from_slice(&s.lstart[..nl]);
-    reset(&mut s.lflows, s.lstart[nl] as usize, 0);
-    for f in 0..nf {
-        for &l in p.flow_links(f) {
-            if !s.skip[l as usize] {
-                s.lflows[s.fill[l as usize] as usize] = f as u32;
-                s.fill[l as usize] += 1;
-            }
-        }
-    }
     s.heap.0.clear();
-    s.heap.0.extend((0..nl).filter(|&l| !s.skip[l]).map(|l| entry(s.lkey[l], l)));
+    reset(&mut s.lstart, nl + 1, 0);
+    let mut end = 0u32;
+    for (l, ((&c, &d), &r)) in s.count.iter().zip(&s.demand).zip(&s.rem).enumerate() {
+        let skip = c <= 1 || r >= d * (1.0 + 1e-6);
+        s.skip.push(skip);
+        if skip {
+            // `DEAD`: never a level (it also marks a tracked link once all its flows are frozen).
+            s.lkey.push(DEAD);
+        } else {
+            let k = key(r / c as f64);
+            s.lkey.push(k);
+            s.heap.0.push(entry(k, l));
+            end += c;
+        }
+        // The end of the link's range in `lflows`; filled backwards below, it ends as the range's start.
+        s.lstart[l] = end;
+    }
+    s.lstart[nl] = end;
     s.heap.heapify();
-    // A flow on untracked links only runs at its effective cap and changes no tracked link: settled here, out
-    // of the filling.
+    reset(&mut s.lflows, end as usize, 0);
+    // A link used by one flow only has a constant level (its room) until that flow stops: it acts as a lower
+    // cap for that flow, reached at the same water level, so it is folded into the flow's effective cap. Among
+    // equal rooms the lowest link index wins, as in the heap; a room equal to the cap leaves the cap in charge,
+    // as the cap test below does. A flow on untracked links only runs at its effective cap and changes no
+    // tracked link: it is settled here, out of the filling. Flows are visited last to first, so that each link's
+    // flows end up in `lflows` in increasing order.
+    reset(&mut s.ecap, nf, 0.0);
+    reset(&mut s.ebn, nf, NO_LINK);
     reset(&mut s.frozen, nf, false);
     let mut left = nf;
     s.by_cap.clear();
-    for f in 0..nf {
-        if p.flow_links(f).iter().all(|&l| s.skip[l as usize]) {
+    for f in (0..nf).rev() {
+        let links = p.flow_links(f);
+        let (mut ecap, mut ebn, mut tracked) = (p.flow_cap[f], NO_LINK, false);
+        for &l in links {
+            let li = l as usize;
+            if s.count[li] == 1 {
+                let r = s.rem[li];
+                if r < ecap || (r == ecap && ebn != NO_LINK && l < ebn) {
+                    ecap = r;
+                    ebn = l;
+                }
+            }
+            tracked |= !s.skip[li];
+        }
+        s.ecap[f] = ecap;
+        s.ebn[f] = ebn;
+        if tracked {
+            s.by_cap.push((total_key(ecap), f as u32));
+            for &l in links {
+                let li = l as usize;
+                if !s.skip[li] {
+                    s.lstart[li] -= 1;
+                    s.lflows[s.lstart[li] as usize] = f as u32;
+                }
+            }
+        } else {
             s.frozen[f] = true;
             left -= 1;
-            out.rate[f] = s.ecap[f];
-            out.bottleneck[f] = (s.ebn[f] != NO_LINK).then_some(s.ebn[f]);
-        } else {
-            s.by_cap.push((total_key(s.ecap[f]), f as u32));
+            out.rate[f] = ecap;
+            out.bottleneck[f] = (ebn != NO_LINK).then_some(ebn);
         }
     }
     s.by_cap.sort_unstable();

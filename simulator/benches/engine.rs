@@ -36,6 +36,13 @@ fn bench(path: &std::path::Path, repeat: usize) {
         last = Some((s.events, s.rate_recomputes, closure, s.flows_started));
         direct = sim.stats().direct_caps;
         solves = sim.stats().solves;
+        if std::env::var_os("FATHOM_SIM_BENCH_VERBOSE").is_some() {
+            let st = sim.stats();
+            eprintln!(
+                "  {} events ({} stale completions), {} batches, {} recomputes, {} flows completed",
+                st.events, st.stale_events, st.batches, st.recomputes, st.flows_completed
+            );
+        }
         runs.push(Run { setup, wall });
     }
     let sc_s = sc.duration_s;

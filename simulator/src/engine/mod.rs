@@ -412,6 +412,7 @@ impl Simulation {
                 break;
             }
             self.now = at.max(self.now);
+            self.stats.batches += 1;
             while let Some(&Queued { key, event: e }) = self.events.peek() {
                 if (key >> 64) as u64 != at {
                     break;
@@ -434,6 +435,8 @@ impl Simulation {
                     let f = self.remove_flow(flow);
                     self.stats.flows_completed += 1;
                     self.callback(f.owner.workload as usize, |w, cx| w.on_flow_done(f.owner.tag, cx));
+                } else {
+                    self.stats.stale_events += 1;
                 }
             }
             Event::Fault { index, clear } => {

@@ -7,6 +7,10 @@ const BINS: usize = 1001;
 #[derive(Debug, Clone)]
 pub struct Stats {
     pub events: u64,
+    /// Completion events that were stale when due (the flow's rate had changed since they were scheduled).
+    pub stale_events: u64,
+    /// Instants processed (each a batch of events followed by at most one recompute).
+    pub batches: u64,
     pub recomputes: u64,
     /// Flows re-solved over all recomputes (the closures' total size).
     pub closure_flows: u64,
@@ -29,6 +33,8 @@ impl Default for Stats {
     fn default() -> Self {
         Stats {
             events: 0,
+            stale_events: 0,
+            batches: 0,
             recomputes: 0,
             closure_flows: 0,
             direct_caps: 0,

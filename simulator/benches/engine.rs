@@ -4,6 +4,8 @@
 //! each run 5 times). Every repetition builds the simulation anew and runs it to the end; the line printed per
 //! scenario gives the first run (cold: the process's first touch of its memory), then the median and the best of
 //! all the runs. Every repetition must give the same event count (the engine is deterministic).
+//! `FATHOM_SIM_BENCH_VERBOSE=1` also prints event statistics per run; `FATHOM_SIM_BENCH_SUMMARY=FILE` writes the
+//! last run's summary as JSON to FILE (to check that an engine change leaves results bit for bit the same).
 
 use std::time::Instant;
 
@@ -42,6 +44,11 @@ fn bench(path: &std::path::Path, repeat: usize) {
                 "  {} events ({} stale completions), {} batches, {} recomputes, {} flows completed",
                 st.events, st.stale_events, st.batches, st.recomputes, st.flows_completed
             );
+        }
+        if let Some(out) = std::env::var_os("FATHOM_SIM_BENCH_SUMMARY") {
+            // The last run's full summary, to compare engine versions' results bit for bit.
+            let json = serde_json::to_string_pretty(&s).expect("summary serializes");
+            std::fs::write(&out, json).unwrap_or_else(|e| panic!("{}: {e}", out.to_string_lossy()));
         }
         runs.push(Run { setup, wall });
     }

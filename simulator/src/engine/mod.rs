@@ -215,11 +215,11 @@ pub struct Simulation {
     faults: Vec<Fault>,
     /// Highest fencing token a slot-table write carried.
     fence: u64,
-    dirty: Dirty,
+    dirty: Box<Dirty>,
     /// Actions of the last workload callback, cleared, kept for their capacity.
     actions: Vec<Action>,
     /// The previous batch's dirty lists, cleared, kept for their capacity.
-    dirty_spare: Dirty,
+    dirty_spare: Option<Box<Dirty>>,
     stats: Stats,
     // scratch for recompute
     link_mark: Vec<u32>,
@@ -247,7 +247,7 @@ pub struct Simulation {
     /// Capacity of every link, bit/s.
     link_cap: Vec<f64>,
     /// Working sets of `recompute`, kept for their capacity.
-    closure: ClosureScratch,
+    closure: Option<Box<ClosureScratch>>,
     /// Per local link of the last solve: rate added by the subproblem's flows, and its fair level.
     scratch_added: Vec<f64>,
     scratch_level: Vec<f64>,
@@ -319,9 +319,9 @@ impl Simulation {
             group_nh: FastMap::default(),
             faults: Vec::new(),
             fence: 0,
-            dirty: Dirty::default(),
+            dirty: Box::default(),
             actions: Vec::new(),
-            dirty_spare: Dirty::default(),
+            dirty_spare: Some(Box::default()),
             stats: Stats::default(),
             flow_mark: Vec::new(),
             bneck: Vec::new(),
@@ -331,7 +331,7 @@ impl Simulation {
             solver: maxmin::Scratch::default(),
             link_usable: Vec::new(),
             link_cap: Vec::new(),
-            closure: ClosureScratch::default(),
+            closure: Some(Box::default()),
             scratch_added: Vec::new(),
             scratch_level: Vec::new(),
             scratch_outside: Vec::new(),
@@ -607,12 +607,40 @@ impl Simulation {
     }
 
     /// Integrates link `l`'s queues and statistics up to `now`.
+    ///
+    /// The common case, a quiet link (nothing queued, arriving above the fair rates or remembered as a peak), is
+    /// inlined: only the served bytes and the utilization statistics count. (The telemetry window is not rolled:
+    /// rolling an all-zero queue changes nothing.) The rest is [`Simulation::settle_queues`].
+    #[inline]
     fn settle(&mut self, l: usize) {
         let now = self.now;
         let link = &mut self.links[l];
         if link.settled >= now {
             return;
         }
+        if !link.quiet {
+            self.settle_queues(l);
+            return;
+        }
+        let dt = (now - link.settled) as f64 * 1e-9;
+        let total = link.total_rate();
+        link.tx[0] += link.served[0] * dt / 8.0;
+        link.tx[1] += link.served[1] * dt / 8.0;
+        link.settled = now;
+        let util = total / self.link_cap[l];
+        let congested = if util > self.threshold { dt } else { 0.0 };
+        link.congested_s += congested;
+        if link.fabric {
+            self.stats.add_utilization(util, dt);
+            self.stats.congested_link_s += congested;
+        }
+    }
+
+    /// [`Simulation::settle`] of a link whose queues are not quiet.
+    #[inline(never)]
+    fn settle_queues(&mut self, l: usize) {
+        let now = self.now;
+        let link = &mut self.links[l];
         let dt = (now - link.settled) as f64 * 1e-9;
         let total = link.total_rate();
         let mut limit_s: f64 = 0.0;
@@ -620,11 +648,7 @@ impl Simulation {
         for c in 0..2 {
             link.tx[c] += link.served[c] * dt / 8.0;
         }
-        if link.quiet {
-            // Nothing queued, arriving above the fair rates or remembered as a peak: only the served bytes
-            // count. (The telemetry window is not rolled: rolling an all-zero queue changes nothing.)
-            link.settled = now;
-        } else {
+        {
             let cap = self.link_cap[l];
             let window = link.settled / self.window_ns;
             link.settled = now;
@@ -805,9 +829,10 @@ impl Simulation {
         if self.dirty.links.is_empty() && self.dirty.flows.is_empty() && self.dirty.capped.is_empty() {
             return;
         }
-        let spare = std::mem::take(&mut self.dirty_spare);
+        // Boxed, so that taking them out of `self` for the recompute moves pointers, not the lists' headers.
+        let spare = self.dirty_spare.take().unwrap_or_default();
         let mut dirty = std::mem::replace(&mut self.dirty, spare);
-        let mut cs = std::mem::take(&mut self.closure);
+        let mut cs = self.closure.take().unwrap_or_default();
         self.stats.recomputes += 1;
         let m = self.next_mark();
         cs.f_set.clear();
@@ -913,8 +938,8 @@ impl Simulation {
         dirty.links.clear();
         dirty.flows.clear();
         dirty.capped.clear();
-        self.dirty_spare = dirty;
-        self.closure = cs;
+        self.dirty_spare = Some(dirty);
+        self.closure = Some(cs);
     }
 
     /// Cap changes that cannot couple rates are applied without a solve: a flow limited by its own cap (at no
@@ -930,6 +955,10 @@ impl Simulation {
         touched.clear();
         for &fi in &dirty.capped {
             let Some(f) = self.flows[fi as usize].as_ref() else { continue };
+            if self.bneck[fi as usize] != NO_LINK && f.cap_bps >= f.rate {
+                // Held at its bottleneck, below its new cap: it keeps its rate (see below).
+                continue;
+            }
             let d = (f.cap_bps - f.rate).max(0.0);
             for h in &f.path {
                 let l = h.link.index();
@@ -951,6 +980,14 @@ impl Simulation {
         for k in 0..dirty.capped.len() {
             let fi = dirty.capped[k];
             let Some(f) = self.flows[fi as usize].as_mut() else { continue };
+            if self.bneck[fi as usize] != NO_LINK && f.cap_bps >= f.rate {
+                // A flow held below its cap by a saturated link where it runs at the link's level keeps that
+                // bottleneck whatever its cap as long as the cap is not below its rate: the allocation stays max-min
+                // fair (and it is the only one), so nothing changes. (A change elsewhere in the batch that moves
+                // the link's level brings the flow into F through the link, with its new cap.)
+                direct += 1;
+                continue;
+            }
             let ok = f.rate > 0.0
                 && !f.path.is_empty()
                 && self.bneck[fi as usize] == NO_LINK

@@ -63,8 +63,7 @@ impl Rng {
 
     /// Log-normal with the given mean and sigma of the underlying normal.
     pub fn lognormal(&mut self, mean: f64, sigma: f64) -> f64 {
-        let mu = mean.ln() - sigma * sigma / 2.0;
-        (mu + sigma * self.normal()).exp()
+        LogNormal::new(mean, sigma).sample(self)
     }
 
     /// Fisher-Yates shuffle.
@@ -73,6 +72,24 @@ impl Rng {
             let j = self.below(i + 1);
             v.swap(i, j);
         }
+    }
+}
+
+/// A log-normal distribution with its parameters worked out once (a sampler drawn from many times skips the
+/// logarithm of the mean); samples are those of [`Rng::lognormal`], bit for bit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogNormal {
+    mu: f64,
+    sigma: f64,
+}
+
+impl LogNormal {
+    /// The given mean and sigma of the underlying normal.
+    pub fn new(mean: f64, sigma: f64) -> Self {
+        LogNormal { mu: mean.ln() - sigma * sigma / 2.0, sigma }
+    }
+    pub fn sample(&self, rng: &mut Rng) -> f64 {
+        (self.mu + self.sigma * rng.normal()).exp()
     }
 }
 

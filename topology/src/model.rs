@@ -365,7 +365,8 @@ impl Fabric {
     /// The access link host→leaf of a host.
     pub fn host_uplink(&self, h: NodeId) -> Option<LinkId> {
         let leaf = self.host_leaf(h)?;
-        self.out_links(h).into_iter().find(|&l| self.endpoints(l).1 == leaf)
+        // The lowest-numbered link to the leaf (as in `out_links` order), without collecting them.
+        self.graph.edges_directed(h, Direction::Outgoing).filter(|e| e.target() == leaf).map(|e| e.id()).min()
     }
     /// A human-readable name `node:interface` for a directed link (its source side).
     pub fn link_name(&self, id: LinkId) -> String {

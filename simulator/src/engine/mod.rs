@@ -79,6 +79,108 @@ struct Dirty {
 /// (bench-32x8) it makes it ~5% faster.
 const DIRECT_CAPS_MAX_BATCH: usize = 8192;
 
+/// Tags below this have their connection's path cached by (workload, tag) (see [`PathCache`]).
+const DENSE_TAGS: u64 = 1 << 14;
+
+/// A flow's path and the counters it feeds, kept after it ends.
+type Binding = (Vec<Hop>, Vec<u32>);
+
+/// Paths and counter bindings of ended flows, for reuse when the same 5-tuple starts again under the same
+/// forwarding state. A path is a function of the 5-tuple and the tables, so a hit and a miss give the same flow:
+/// the cache changes speed only. Workloads number their connections with small tags and start each one's flows
+/// on one 5-tuple (an RDMA queue pair of a collective sends on one path every iteration): those are kept by
+/// (workload, tag), an index rather than a hash; other flows by 5-tuple. Looked up only, never iterated.
+#[derive(Debug, Default)]
+struct PathCache {
+    /// Per workload, per tag below `DENSE_TAGS`: the 5-tuple and binding of the connection's last ended flow.
+    by_conn: Vec<Vec<Option<(FiveTuple, Binding)>>>,
+    by_tuple: FastMap<FiveTuple, Binding>,
+}
+
+impl PathCache {
+    /// Takes the binding of `tuple`, if cached (looked for under the flow's connection first).
+    fn take(&mut self, w: u32, tag: u64, tuple: &FiveTuple) -> Option<Binding> {
+        if tag < DENSE_TAGS {
+            let e = self.by_conn.get_mut(w as usize).and_then(|v| v.get_mut(tag as usize));
+            if let Some(e) = e.filter(|e| e.as_ref().is_some_and(|(t, _)| t == tuple)) {
+                return e.take().map(|(_, b)| b);
+            }
+        }
+        self.by_tuple.remove(tuple)
+    }
+
+    /// Keeps the binding of an ended flow; the 5-tuple map is cleared when it reaches `bound` entries (flows with
+    /// ever new 5-tuples, short flows on random ports, must not grow it without end).
+    fn put(&mut self, owner: Owner, tuple: FiveTuple, path: Vec<Hop>, accs: Vec<u32>, bound: usize) {
+        if owner.tag < DENSE_TAGS {
+            let (w, tag) = (owner.workload as usize, owner.tag as usize);
+            if self.by_conn.len() <= w {
+                self.by_conn.resize_with(w + 1, Vec::new);
+            }
+            let v = &mut self.by_conn[w];
+            if v.len() <= tag {
+                v.resize_with(tag + 1, || None);
+            }
+            v[tag] = Some((tuple, (path, accs)));
+            return;
+        }
+        if self.by_tuple.len() >= bound {
+            self.by_tuple.clear();
+        }
+        self.by_tuple.insert(tuple, (path, accs));
+    }
+
+    fn clear(&mut self) {
+        self.by_conn.iter_mut().for_each(Vec::clear);
+        self.by_tuple.clear();
+    }
+}
+
+/// Open-ended flows (slab indices) by (workload, tag): indexed for tags below `DENSE_TAGS` (a background
+/// workload redraws the caps of all its connections at once), hashed above. Looked up only, never iterated.
+#[derive(Debug, Default)]
+struct OpenFlows {
+    by_conn: Vec<Vec<Vec<u32>>>,
+    by_key: FastMap<(u32, u64), Vec<u32>>,
+}
+
+impl OpenFlows {
+    fn get(&self, w: u32, tag: u64) -> &[u32] {
+        if tag < DENSE_TAGS {
+            self.by_conn.get(w as usize).and_then(|v| v.get(tag as usize)).map_or(&[], Vec::as_slice)
+        } else {
+            self.by_key.get(&(w, tag)).map_or(&[], Vec::as_slice)
+        }
+    }
+
+    fn add(&mut self, w: u32, tag: u64, i: u32) {
+        if tag < DENSE_TAGS {
+            let (w, tag) = (w as usize, tag as usize);
+            if self.by_conn.len() <= w {
+                self.by_conn.resize_with(w + 1, Vec::new);
+            }
+            let v = &mut self.by_conn[w];
+            if v.len() <= tag {
+                v.resize_with(tag + 1, Vec::new);
+            }
+            v[tag].push(i);
+        } else {
+            self.by_key.entry((w, tag)).or_default().push(i);
+        }
+    }
+
+    fn remove(&mut self, w: u32, tag: u64, i: u32) {
+        let v = if tag < DENSE_TAGS {
+            self.by_conn.get_mut(w as usize).and_then(|v| v.get_mut(tag as usize))
+        } else {
+            self.by_key.get_mut(&(w, tag))
+        };
+        if let Some(v) = v {
+            v.retain(|&x| x != i);
+        }
+    }
+}
+
 /// Link index meaning "no link" (a flow not bottlenecked at a link).
 const NO_LINK: u32 = u32::MAX;
 
@@ -185,12 +287,11 @@ pub struct Simulation {
     flows: Vec<Option<Flow>>,
     free: Vec<u32>,
     next_flow_id: u64,
-    /// Open-ended flows by (workload, tag), for rate-cap changes (looked up only, never iterated).
-    open: FastMap<(u32, u64), Vec<u32>>,
-    /// Path and counter binding of ended flows by 5-tuple, reused when the same 5-tuple starts again under the
-    /// same forwarding state (an RDMA queue pair of a collective sends on one path every iteration). Looked up
-    /// only, never iterated; cleared whenever tables or the topology change.
-    path_cache: FastMap<FiveTuple, (Vec<Hop>, Vec<u32>)>,
+    /// Open-ended flows by (workload, tag), for rate-cap changes.
+    open: OpenFlows,
+    /// Path and counter binding of ended flows, reused when the same 5-tuple starts again under the same
+    /// forwarding state; cleared whenever tables or the topology change.
+    path_cache: PathCache,
     links: Vec<LinkState>,
     /// Per link: counter bases for switch resets, the source side's (tx) and the destination side's (rx); kept
     /// apart from `links`, which the engine reads on every rate change.
@@ -252,6 +353,8 @@ pub struct Simulation {
     scratch_added: Vec<f64>,
     scratch_level: Vec<f64>,
     scratch_outside: Vec<f64>,
+    /// Upstream links of a pausing link (`attribute_pause`), kept for its capacity.
+    pause_ups: Vec<usize>,
 }
 
 impl Simulation {
@@ -306,8 +409,8 @@ impl Simulation {
             flows: Vec::new(),
             free: Vec::new(),
             next_flow_id: 1,
-            open: FastMap::default(),
-            path_cache: FastMap::default(),
+            open: OpenFlows::default(),
+            path_cache: PathCache::default(),
             workloads: Vec::new(),
             wl_rng: Vec::new(),
             acc_base: Vec::new(),
@@ -335,6 +438,7 @@ impl Simulation {
             scratch_added: Vec::new(),
             scratch_level: Vec::new(),
             scratch_outside: Vec::new(),
+            pause_ups: Vec::new(),
         };
         sim.link_usable = sim.fabric.link_ids().map(|l| sim.fabric.usable(l)).collect();
         sim.link_cap = sim.fabric.link_ids().map(|l| sim.fabric.link(l).capacity_bps).collect();
@@ -463,7 +567,7 @@ impl Simulation {
                     self.push(at_ns.max(self.now), Event::Timer { workload: w as u32, tag })
                 }
                 Action::SetCap { tag, cap_bps } => {
-                    for &i in self.open.get(&(w as u32, tag)).map(Vec::as_slice).unwrap_or(&[]) {
+                    for &i in self.open.get(w as u32, tag) {
                         if let Some(f) = self.flows[i as usize].as_mut() {
                             f.cap_bps = cap_bps.max(0.0);
                             self.dirty.capped.push(i);
@@ -501,7 +605,7 @@ impl Simulation {
             dst_port: s.dst_port,
             protocol: s.protocol,
         };
-        let (path, accs) = match self.path_cache.remove(&tuple) {
+        let (path, accs) = match self.path_cache.take(w, s.tag, &tuple) {
             Some(cached) => cached,
             None => {
                 let path = self.forwarder().path(s.src, s.dst, prefix, &tuple).unwrap_or_default();
@@ -538,7 +642,7 @@ impl Simulation {
         self.stats.flows_started += 1;
         self.bneck[idx as usize] = NO_LINK;
         if s.bytes.is_infinite() {
-            self.open.entry((w, s.tag)).or_default().push(idx);
+            self.open.add(w, s.tag, idx);
         }
         for h in &flow.path {
             self.links[h.link.index()].flows.push(idx);
@@ -555,16 +659,11 @@ impl Simulation {
         let mut f = self.flows[i as usize].take().expect("caller checked");
         self.unlink(i, &f.path);
         if f.remaining.is_infinite() {
-            if let Some(v) = self.open.get_mut(&(f.owner.workload, f.owner.tag)) {
-                v.retain(|&x| x != i);
-            }
+            self.open.remove(f.owner.workload, f.owner.tag, i);
         }
         self.free.push(i);
-        // Bounded: flows with ever new 5-tuples (short flows on random ports) must not grow it without end.
-        if self.path_cache.len() >= 4096 + self.flows.len() {
-            self.path_cache.clear();
-        }
-        self.path_cache.insert(f.tuple, (std::mem::take(&mut f.path), std::mem::take(&mut f.accs)));
+        let bound = 4096 + self.flows.len();
+        self.path_cache.put(f.owner, f.tuple, std::mem::take(&mut f.path), std::mem::take(&mut f.accs), bound);
         f
     }
 
@@ -684,7 +783,8 @@ impl Simulation {
 
     /// PFC: the lossless queue of link `l` sat at Xoff for `secs`; pause the upstream links feeding it.
     fn attribute_pause(&mut self, l: usize, secs: f64) {
-        let mut ups: Vec<usize> = Vec::new();
+        let mut ups = std::mem::take(&mut self.pause_ups);
+        ups.clear();
         for &fi in &self.links[l].flows {
             let Some(f) = self.flows[fi as usize].as_ref() else { continue };
             if f.class.index() != 0 {
@@ -698,10 +798,11 @@ impl Simulation {
         }
         ups.sort_unstable();
         ups.dedup();
-        for u in ups {
+        for &u in &ups {
             self.links[u].paused_s += secs;
             self.links[u].pause_frames += secs / self.qp.pause_refresh_s;
         }
+        self.pause_ups = ups;
     }
 
     /// Changes one flow's rate at `now`, updating every lazily integrated quantity it feeds.

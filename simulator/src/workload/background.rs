@@ -7,7 +7,7 @@ use fathom_topology::{Fabric, NodeId};
 
 use super::{Cx, FlowSpec, JobReport, Workload};
 use crate::engine::state::Class;
-use crate::rng::Rng;
+use crate::rng::{LogNormal, Rng};
 
 const REDRAW: u64 = u64::MAX;
 const ARRIVAL: u64 = u64::MAX - 1;
@@ -42,6 +42,9 @@ pub struct Background {
     leaves: Vec<Vec<NodeId>>,
     cumw: Vec<f64>,
     conns: Vec<Conn>,
+    /// Noise of a redrawn connection rate, and the size of a short flow.
+    noise: LogNormal,
+    size: LogNormal,
 }
 
 impl Background {
@@ -67,7 +70,8 @@ impl Background {
                 acc
             })
             .collect();
-        let mut bg = Background { p, leaves, cumw, conns: Vec::new() };
+        let (noise, size) = (LogNormal::new(1.0, 0.3), LogNormal::new(p.flow_bytes, 1.0));
+        let mut bg = Background { p, leaves, cumw, conns: Vec::new(), noise, size };
         let total_bps = bg.p.load * f.hosts().count() as f64 * bg.p.nic_bps;
         let mut conns = Vec::with_capacity(bg.p.connections);
         for _ in 0..bg.p.connections {
@@ -140,13 +144,13 @@ impl Workload for Background {
     fn on_timer(&mut self, tag: u64, cx: &mut Cx) {
         if tag == REDRAW {
             for (i, c) in self.conns.iter().enumerate() {
-                let cap = (c.base_bps * cx.rng.lognormal(1.0, 0.3)).min(self.p.nic_bps);
+                let cap = (c.base_bps * self.noise.sample(cx.rng)).min(self.p.nic_bps);
                 cx.out.push(super::Action::SetCap { tag: i as u64, cap_bps: cap });
             }
             cx.timer(cx.now + self.p.change_ns, REDRAW);
         } else {
             let (src, dst, _) = self.pair(cx.rng);
-            let bytes = cx.rng.lognormal(self.p.flow_bytes, 1.0).max(1.0);
+            let bytes = self.size.sample(cx.rng).max(1.0);
             let port = 10_000 + cx.rng.below(50_000) as u16;
             cx.start(FlowSpec {
                 src,

@@ -536,9 +536,9 @@ impl Simulation {
             Event::FlowDone { flow, version } => {
                 let ok = self.flows.get(flow as usize).and_then(Option::as_ref).is_some_and(|f| f.version == version);
                 if ok {
-                    let f = self.remove_flow(flow);
+                    let owner = self.remove_flow(flow);
                     self.stats.flows_completed += 1;
-                    self.callback(f.owner.workload as usize, |w, cx| w.on_flow_done(f.owner.tag, cx));
+                    self.callback(owner.workload as usize, |w, cx| w.on_flow_done(owner.tag, cx));
                 } else {
                     self.stats.stale_events += 1;
                 }
@@ -651,20 +651,24 @@ impl Simulation {
         self.dirty.flows.push(idx);
     }
 
-    /// Takes a flow out of the fabric (settling its counters at `now`).
-    fn remove_flow(&mut self, i: u32) -> Flow {
+    /// Takes a flow out of the fabric (settling its counters at `now`); returns who started it.
+    fn remove_flow(&mut self, i: u32) -> Owner {
         self.set_rate(i, 0.0);
         self.unbind_accs(i);
         self.set_bottleneck(i, NO_LINK);
-        let mut f = self.flows[i as usize].take().expect("caller checked");
-        self.unlink(i, &f.path);
-        if f.remaining.is_infinite() {
-            self.open.remove(f.owner.workload, f.owner.tag, i);
+        // The path and counters move to the cache; the rest of the flow is dropped in place (not copied out).
+        let f = self.flows[i as usize].as_mut().expect("caller checked");
+        let (path, accs) = (std::mem::take(&mut f.path), std::mem::take(&mut f.accs));
+        let (owner, tuple, open_ended) = (f.owner, f.tuple, f.remaining.is_infinite());
+        self.flows[i as usize] = None;
+        self.unlink(i, &path);
+        if open_ended {
+            self.open.remove(owner.workload, owner.tag, i);
         }
         self.free.push(i);
         let bound = 4096 + self.flows.len();
-        self.path_cache.put(f.owner, f.tuple, std::mem::take(&mut f.path), std::mem::take(&mut f.accs), bound);
-        f
+        self.path_cache.put(owner, tuple, path, accs, bound);
+        owner
     }
 
     fn unlink(&mut self, i: u32, path: &[Hop]) {
@@ -1198,6 +1202,10 @@ impl Simulation {
         local.clear();
         let mut p = std::mem::take(&mut self.problem);
         p.clear();
+        // In the same pass: what flows outside the set use on each link, the link's total minus the set's
+        // current rates.
+        let mut outside = std::mem::take(&mut self.scratch_outside);
+        outside.clear();
         for &fi in f_set {
             let f = self.flows[fi as usize].as_ref().expect("in set");
             for h in &f.path {
@@ -1207,21 +1215,13 @@ impl Simulation {
                 if e.0 != lm {
                     *e = (lm, local.len() as u32);
                     local.push(l);
+                    outside.push(self.links[l].total_rate());
                 }
                 p.hops.push(e.1);
+                outside[e.1 as usize] -= f.rate;
             }
             let cap = if f.path.is_empty() { 0.0 } else { f.cap_bps };
             p.end_flow(cap);
-        }
-        // What flows outside the set use on each link: the link's total minus the set's current rates.
-        let mut outside = std::mem::take(&mut self.scratch_outside);
-        outside.clear();
-        outside.extend(local.iter().map(|&l| self.links[l].total_rate()));
-        for (k, &fi) in f_set.iter().enumerate() {
-            let rate = self.flows[fi as usize].as_ref().map_or(0.0, |f| f.rate);
-            for &li in &p.hops[p.start[k] as usize..p.start[k + 1] as usize] {
-                outside[li as usize] -= rate;
-            }
         }
         for (li, &l) in local.iter().enumerate() {
             let cap = self.link_cap[l];

@@ -323,3 +323,25 @@ fn incremental_rates_equal_a_global_max_min_solve_under_background_redraws() {
     // The redraws took the direct path for most cap changes (and the checks above covered it).
     assert!(sim.stats().direct_caps > 500, "direct cap changes: {}", sim.stats().direct_caps);
 }
+
+#[test]
+fn flows_complete_only_when_all_their_bytes_are_sent() {
+    // bench-32x8: colliding collectives and background flows reuse flow slots thousands of times while rate
+    // changes move their completions. A completion scheduled for a slot's previous flow must never end the flow
+    // that took the slot over (the engine asserts, in builds with debug assertions, that a completing flow has no
+    // bytes left). Iterations then cannot beat their no-contention ideal either.
+    let mut sc = scenario("scenarios/bench-32x8.toml");
+    sc.duration_s = 2.0;
+    let mut sim = Simulation::new(&sc).unwrap();
+    sim.run();
+    assert!(sim.stats().flows_completed > 1500, "{} completions", sim.stats().flows_completed);
+    for r in sim.job_reports() {
+        let (Some(ideal), Some(&fastest)) = (r.ideal_iteration_ns, r.iterations_ns.iter().min()) else { continue };
+        // Compute time is jittered by 1% around its mean; communication cannot beat the NIC rate.
+        assert!(
+            fastest as f64 >= 0.97 * ideal as f64,
+            "{}: an iteration of {fastest} ns against an ideal of {ideal} ns",
+            r.name
+        );
+    }
+}

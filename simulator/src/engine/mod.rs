@@ -3,6 +3,7 @@
 //! Queues and counters are integrated lazily between events. Deterministic: no hash-map iteration, no wall clock.
 
 mod api;
+mod events;
 pub mod forward;
 pub mod maxmin;
 pub mod queue;
@@ -38,12 +39,6 @@ enum Event {
 struct Queued {
     key: u128,
     event: Event,
-}
-
-impl Queued {
-    fn at(&self) -> u64 {
-        (self.key >> 64) as u64
-    }
 }
 
 impl PartialEq for Queued {
@@ -282,7 +277,10 @@ pub struct Simulation {
     duration: u64,
     window_ns: u64,
     epoch_unix_ns: i64,
+    /// Timers and faults.
     events: BinaryHeap<Queued>,
+    /// Flow completions (at most one per flow).
+    done: events::CompletionQueue,
     seq: u64,
     flows: Vec<Option<Flow>>,
     free: Vec<u32>,
@@ -405,6 +403,7 @@ impl Simulation {
                 .map(|d| d.as_nanos() as i64)
                 .unwrap_or(0),
             events: BinaryHeap::new(),
+            done: events::CompletionQueue::default(),
             seq: 0,
             flows: Vec::new(),
             free: Vec::new(),
@@ -474,6 +473,25 @@ impl Simulation {
         self.events.push(Queued { key: (u128::from(at) << 64) | u128::from(self.seq), event: e });
     }
 
+    /// (Re)schedules flow `fi`'s completion after a rate change (`when` from [`reschedule`]; none: it has none).
+    fn schedule_done(&mut self, fi: u32, when: Option<(u64, u32)>) {
+        match when {
+            Some((at, version)) => {
+                self.seq += 1;
+                self.done.set(fi, (u128::from(at) << 64) | u128::from(self.seq), version);
+            }
+            None => self.done.remove(fi),
+        }
+    }
+
+    /// The key of the next event of either queue.
+    fn next_key(&self) -> Option<u128> {
+        match (self.events.peek().map(|q| q.key), self.done.peek_key()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// Whether cap changes that cannot couple rates are applied without a solve (default on; the results are
     /// the same max-min rates either way).
     pub fn set_direct_caps(&mut self, on: bool) {
@@ -511,17 +529,23 @@ impl Simulation {
     /// Processes every event up to `t_ns` (never past the scenario's end) and moves the clock there.
     pub fn run_until(&mut self, t_ns: u64) {
         let t_ns = t_ns.min(self.duration);
-        while let Some(at) = self.events.peek().map(Queued::at) {
+        while let Some(at) = self.next_key().map(|k| (k >> 64) as u64) {
             if at > t_ns {
                 break;
             }
             self.now = at.max(self.now);
             self.stats.batches += 1;
-            while let Some(&Queued { key, event: e }) = self.events.peek() {
+            // Both queues' events of this instant, in key order.
+            while let Some(key) = self.next_key() {
                 if (key >> 64) as u64 != at {
                     break;
                 }
-                self.events.pop();
+                let e = if self.done.peek_key() == Some(key) {
+                    let (_, flow, version) = self.done.pop().expect("peeked");
+                    Event::FlowDone { flow, version }
+                } else {
+                    self.events.pop().expect("peeked").event
+                };
                 self.stats.events += 1;
                 self.handle(e);
             }
@@ -536,6 +560,10 @@ impl Simulation {
             Event::FlowDone { flow, version } => {
                 let ok = self.flows.get(flow as usize).and_then(Option::as_ref).is_some_and(|f| f.version == version);
                 if ok {
+                    debug_assert!(
+                        self.flows[flow as usize].as_ref().is_some_and(|f| f.remaining_at(self.now) < 1.0),
+                        "flow slot {flow} completed with bytes left"
+                    );
                     let owner = self.remove_flow(flow);
                     self.stats.flows_completed += 1;
                     self.callback(owner.workload as usize, |w, cx| w.on_flow_done(owner.tag, cx));
@@ -694,6 +722,9 @@ impl Simulation {
             let new = self.forwarder().path(src, dst, prefix, &tuple).unwrap_or_default();
             if new != self.flows[i].as_ref().expect("checked").path {
                 self.set_rate(i as u32, 0.0);
+                // Its completion is rescheduled when the recompute gives it a rate on the new path (none while
+                // the destination is unreachable).
+                self.done.remove(i as u32);
                 self.unbind_accs(i as u32);
                 let accs = self.bind_accs(prefix, &new);
                 let fl = self.flows[i].as_mut().expect("checked");
@@ -1110,9 +1141,8 @@ impl Simulation {
                     self.direct_room[h.link.index()].delta[class] += d;
                 }
             }
-            if let Some((at, version)) = reschedule(f, now) {
-                self.push(at, Event::FlowDone { flow: fi, version });
-            }
+            let when = reschedule(f, now);
+            self.schedule_done(fi, when);
         }
         // Each link settled once, however many of its flows changed; a link where flows are bottlenecked joins S.
         for &l in &touched {
@@ -1276,9 +1306,8 @@ impl Simulation {
                 }
             }
             if changed {
-                if let Some((at, version)) = reschedule(f, now) {
-                    self.push(at, Event::FlowDone { flow: fi, version });
-                }
+                let when = reschedule(f, now);
+                self.schedule_done(fi, when);
             }
         }
         for (li, &l) in local.iter().enumerate() {

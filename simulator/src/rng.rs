@@ -137,3 +137,34 @@ impl std::hash::Hasher for FastHasher {
 
 /// A hash map with [`FastHasher`].
 pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FastHasher>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normals_have_the_moments_and_tails_of_a_standard_normal() {
+        let mut r = Rng::new(7);
+        let n = 200_000;
+        let xs: Vec<f64> = (0..n).map(|_| r.normal()).collect();
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n as f64;
+        let within = |k: f64| xs.iter().filter(|x| x.abs() < k).count() as f64 / n as f64;
+        assert!(mean.abs() < 0.01, "mean {mean}");
+        assert!((var - 1.0).abs() < 0.01, "variance {var}");
+        assert!((within(1.0) - 0.6827).abs() < 0.005, "within 1 sigma: {}", within(1.0));
+        assert!((within(2.0) - 0.9545).abs() < 0.003, "within 2 sigma: {}", within(2.0));
+        // Consecutive draws are uncorrelated.
+        let c = xs.chunks(2).map(|p| p[0] * p[1]).sum::<f64>() / (n / 2) as f64;
+        assert!(c.abs() < 0.01, "correlation {c}");
+    }
+
+    #[test]
+    fn log_normals_have_the_requested_mean() {
+        let mut r = Rng::new(11);
+        let d = LogNormal::new(3.0, 0.5);
+        let n = 200_000;
+        let mean = (0..n).map(|_| d.sample(&mut r)).sum::<f64>() / n as f64;
+        assert!((mean - 3.0).abs() < 0.02, "mean {mean}");
+    }
+}

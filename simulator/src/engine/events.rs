@@ -5,11 +5,23 @@
 
 const NONE: u32 = u32::MAX;
 
+/// A heap entry, 24 bytes: the key as two words (a `u128` would align the entry to 32 bytes).
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    key: u128,
+    at: u64,
+    seq: u64,
     flow: u32,
     version: u32,
+}
+
+impl Entry {
+    fn key(&self) -> u128 {
+        (u128::from(self.at) << 64) | u128::from(self.seq)
+    }
+    /// Orders like the key.
+    fn before(&self, o: &Entry) -> bool {
+        (self.at, self.seq) < (o.at, o.seq)
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -22,14 +34,35 @@ pub(crate) struct CompletionQueue {
 impl CompletionQueue {
     /// The smallest key.
     pub(crate) fn peek_key(&self) -> Option<u128> {
-        self.heap.first().map(|e| e.key)
+        self.heap.first().map(Entry::key)
     }
 
     /// Removes the earliest completion: `(key, flow, version)`.
     pub(crate) fn pop(&mut self) -> Option<(u128, u32, u32)> {
         let top = *self.heap.first()?;
-        self.remove_at(0);
-        Some((top.key, top.flow, top.version))
+        self.pos[top.flow as usize] = NONE;
+        let last = self.heap.pop().expect("non-empty");
+        let n = self.heap.len();
+        if n > 0 {
+            // The hole at the root goes down along the smaller children to a leaf (one comparison per level), then
+            // the last entry rises from there: it usually belongs near the bottom.
+            let mut i = 0;
+            loop {
+                let mut c = 2 * i + 1;
+                if c >= n {
+                    break;
+                }
+                if c + 1 < n && self.heap[c + 1].before(&self.heap[c]) {
+                    c += 1;
+                }
+                let ce = self.heap[c];
+                self.heap[i] = ce;
+                self.pos[ce.flow as usize] = i as u32;
+                i = c;
+            }
+            self.sift_up(i, last);
+        }
+        Some((top.key(), top.flow, top.version))
     }
 
     /// Schedules flow `flow`'s completion at `key` (replacing the one it had).
@@ -38,7 +71,7 @@ impl CompletionQueue {
         if self.pos.len() <= f {
             self.pos.resize(f + 1, NONE);
         }
-        let e = Entry { key, flow, version };
+        let e = Entry { at: (key >> 64) as u64, seq: key as u64, flow, version };
         match self.pos[f] {
             NONE => {
                 self.heap.push(e);
@@ -46,7 +79,7 @@ impl CompletionQueue {
             }
             i => {
                 let i = i as usize;
-                if key < self.heap[i].key {
+                if e.before(&self.heap[i]) {
                     self.sift_up(i, e);
                 } else {
                     self.sift_down(i, e);
@@ -69,7 +102,7 @@ impl CompletionQueue {
         self.pos[gone as usize] = NONE;
         let last = self.heap.pop().expect("non-empty");
         if i < self.heap.len() {
-            if last.key < self.heap[i].key {
+            if last.before(&self.heap[i]) {
                 self.sift_up(i, last);
             } else {
                 self.sift_down(i, last);
@@ -82,7 +115,7 @@ impl CompletionQueue {
         while i > 0 {
             let p = (i - 1) / 2;
             let pe = self.heap[p];
-            if pe.key <= e.key {
+            if !e.before(&pe) {
                 break;
             }
             self.heap[i] = pe;
@@ -101,11 +134,11 @@ impl CompletionQueue {
             if c >= n {
                 break;
             }
-            if c + 1 < n && self.heap[c + 1].key < self.heap[c].key {
+            if c + 1 < n && self.heap[c + 1].before(&self.heap[c]) {
                 c += 1;
             }
             let ce = self.heap[c];
-            if ce.key >= e.key {
+            if !ce.before(&e) {
                 break;
             }
             self.heap[i] = ce;

@@ -107,7 +107,7 @@ impl Flow {
 }
 
 /// Per directed link state. The first cache line holds what every rate change and settle touches (a settle of a
-/// link whose queues are quiet reads and writes nothing else); queues and the flow list follow.
+/// link whose queues are quiet reads and writes nothing else); the queues and then the flow list follow.
 #[derive(Debug, Clone, Default)]
 #[repr(C, align(64))]
 pub struct LinkState {
@@ -125,12 +125,12 @@ pub struct LinkState {
     pub quiet: bool,
     /// Whether the link joins fabric statistics (switch to switch).
     pub fabric: bool,
-    /// Flows on this link (slab indices), unordered.
-    pub flows: Vec<u32>,
-    pub queues: [ClassQueue; 2],
     /// PFC: time the sender of this link was paused, seconds, and pause frames it received.
     pub paused_s: f64,
     pub pause_frames: f64,
+    pub queues: [ClassQueue; 2],
+    /// Flows on this link (slab indices), unordered; in one cache line of its own, after the queues.
+    pub flows: Vec<u32>,
 }
 
 impl LinkState {

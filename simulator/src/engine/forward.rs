@@ -177,7 +177,9 @@ impl Forwarder<'_> {
         if !f.usable(up) || !f.usable(down) {
             return None;
         }
-        let mut hops = vec![Hop { link: up, chooser: src, slot: NO_SLOT }];
+        // Host uplink, at most two hops up and two down in a three-tier fabric, host downlink: one allocation.
+        let mut hops = Vec::with_capacity(8);
+        hops.push(Hop { link: up, chooser: src, slot: NO_SLOT });
         let mut cur = src_leaf;
         if src_leaf != dst_leaf && self.wcmp.get(src, prefix).is_some() {
             // Host-based path selection: the host's table picks the source leaf's uplink.

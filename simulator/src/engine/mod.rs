@@ -77,6 +77,9 @@ const DIRECT_CAPS_MAX_BATCH: usize = 8192;
 /// Tags below this have their connection's path cached by (workload, tag) (see [`PathCache`]).
 const DENSE_TAGS: u64 = 1 << 14;
 
+/// Flows each link's flow list has room for when the simulation is built.
+const LINK_FLOWS_RESERVE: usize = 8;
+
 /// A flow's path and the counters it feeds, kept after it ends.
 type Binding = (Vec<Hop>, Vec<u32>);
 
@@ -377,6 +380,8 @@ impl Simulation {
                     LinkState {
                         fabric: fabric.node(a).is_switch() && fabric.node(b).is_switch(),
                         quiet: true,
+                        // Room for a few flows up front: the lists would otherwise grow one by one as flows start.
+                        flows: Vec::with_capacity(LINK_FLOWS_RESERVE),
                         ..Default::default()
                     }
                 })

@@ -122,6 +122,16 @@ impl RouteCache {
     }
 
     /// Next hops of switch `u` towards `prefix` (shared; cloning is cheap).
+    /// The switch index of node `n` (`None` for a host).
+    pub fn switch_index(&self, n: NodeId) -> Option<usize> {
+        self.switch_slot.get(n.index()).filter(|&&i| i != u32::MAX).map(|&i| i as usize)
+    }
+
+    /// How many switches the fabric has.
+    pub fn switch_count(&self) -> usize {
+        self.switches.len()
+    }
+
     pub fn next_hops(&mut self, f: &Fabric, u: NodeId, prefix: PrefixId) -> Arc<[LinkId]> {
         let idx = self.switch_slot[u.index()];
         if idx == u32::MAX {

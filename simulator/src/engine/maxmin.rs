@@ -74,7 +74,8 @@ pub struct Scratch {
     /// Level key of each link.
     lkey: Vec<u64>,
     heap: MinHeap,
-    by_cap: Vec<(i64, u32)>,
+    /// Tracked flows by effective cap (then index): see [`cap_entry`].
+    by_cap: Vec<u128>,
     /// Effective demand cap of each flow: its cap, or the room of a link only it uses if that is lower.
     ecap: Vec<f64>,
     /// The link that set `ecap` (`NO_LINK` if the flow's own cap did).
@@ -98,6 +99,16 @@ fn reset<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
 fn total_key(x: f64) -> i64 {
     let b = x.to_bits() as i64;
     b ^ ((((b >> 63) as u64) >> 1) as i64)
+}
+
+/// A flow's place in the cap order, packed so that one integer compare orders by cap (`total_cmp`), then index.
+fn cap_entry(cap: f64, f: u32) -> u128 {
+    let k = (total_key(cap) as u64) ^ (1 << 63);
+    ((k as u128) << 32) | f as u128
+}
+
+fn flow_of(e: u128) -> usize {
+    (e as u32) as usize
 }
 
 /// Solves the subproblem into `out`, reusing `s`.
@@ -197,7 +208,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         s.ecap[f] = ecap;
         s.ebn[f] = ebn;
         if tracked {
-            s.by_cap.push((total_key(ecap), f as u32));
+            s.by_cap.push(cap_entry(ecap, f as u32));
             for &l in links {
                 let li = l as usize;
                 if !s.skip[li] {
@@ -249,13 +260,13 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         }};
     }
     while left > 0 {
-        while next_cap < nc && frozen[by_cap[next_cap].1 as usize] {
+        while next_cap < nc && frozen[flow_of(by_cap[next_cap])] {
             next_cap += 1;
         }
         // A cap at or below the heap's smallest key is reached before any link saturates (levels only rise, so
         // that key bounds every link's level from below): freeze it without bringing the heap up to date.
-        if let (Some(&(_, f)), Some(e)) = (by_cap.get(next_cap), heap.peek()) {
-            let f = f as usize;
+        if let (Some(&c), Some(e)) = (by_cap.get(next_cap), heap.peek()) {
+            let f = flow_of(c);
             if ecap[f] <= f64::from_bits((e >> 32) as u64) {
                 freeze_at_cap!(f);
                 continue;
@@ -276,10 +287,10 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                 heap.pop();
             }
         }
-        while next_cap < nc && frozen[by_cap[next_cap].1 as usize] {
+        while next_cap < nc && frozen[flow_of(by_cap[next_cap])] {
             next_cap += 1;
         }
-        let cap_flow = by_cap.get(next_cap).map(|&(_, f)| f as usize);
+        let cap_flow = by_cap.get(next_cap).map(|&c| flow_of(c));
         match (top, cap_flow) {
             (Some((level, l)), Some(f)) if ecap[f] > level => {
                 heap.pop();

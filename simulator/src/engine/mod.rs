@@ -182,6 +182,9 @@ impl OpenFlows {
 /// Link index meaning "no link" (a flow not bottlenecked at a link).
 const NO_LINK: u32 = u32::MAX;
 
+/// No counter yet (in `Simulation::aft_dense`).
+const NO_ACC: u32 = u32::MAX;
+
 /// The destination prefix of every node's address (hosts only): the longest match, as `Fabric::prefix_for` finds
 /// it, with one hash lookup per prefix length instead of a scan of every prefix.
 fn host_prefixes(fabric: &Fabric) -> Vec<Option<usize>> {
@@ -314,6 +317,10 @@ pub struct Simulation {
     acc_index: FastMap<(u32, u32, u16), u32>,
     /// ECMP members of each (switch, prefix) group seen by a flow, for reporting unprogrammed tables whole.
     group_nh: FastMap<(u32, u32), std::sync::Arc<[LinkId]>>,
+    /// Dense copies for binding a new path without hashing, by `switch index * prefixes + prefix`: the AFT
+    /// counter (`NO_ACC` until a flow crosses the switch towards the prefix) and whether `group_nh` has the group.
+    aft_dense: Vec<u32>,
+    group_seen: Vec<bool>,
     faults: Vec<Fault>,
     /// Highest fencing token a slot-table write carried.
     fence: u64,
@@ -424,6 +431,8 @@ impl Simulation {
             slot_link: Vec::new(),
             acc_index: FastMap::default(),
             group_nh: FastMap::default(),
+            aft_dense: Vec::new(),
+            group_seen: Vec::new(),
             faults: Vec::new(),
             fence: 0,
             dirty: Box::default(),
@@ -447,6 +456,9 @@ impl Simulation {
         sim.link_usable = sim.fabric.link_ids().map(|l| sim.fabric.usable(l)).collect();
         sim.link_cap = sim.fabric.link_ids().map(|l| sim.fabric.link(l).capacity_bps).collect();
         sim.bn_flows = vec![Vec::new(); sim.link_cap.len()];
+        let dense = sim.routes.switch_count() * sim.fabric.prefixes().len();
+        sim.aft_dense = vec![NO_ACC; dense];
+        sim.group_seen = vec![false; dense];
         let mut pool = HostPool::new(&sim.fabric);
         let mut place_rng = Rng::derive(scenario.seed, 0xF1ACE);
         for (i, w) in scenario.workloads.iter().enumerate() {
@@ -871,22 +883,35 @@ impl Simulation {
     fn bind_accs(&mut self, prefix: usize, path: &[Hop]) -> Vec<u32> {
         let mut out = Vec::with_capacity(path.len() * 2);
         let p = prefix as u32;
-        for h in path.iter().filter(|h| h.slot != NO_SLOT && self.fabric.node(h.chooser).is_switch()) {
-            let key = (h.chooser.index() as u32, p);
-            if !self.group_nh.contains_key(&key) {
+        let np = self.fabric.prefixes().len();
+        for h in path.iter().filter(|h| h.slot != NO_SLOT) {
+            let Some(si) = self.routes.switch_index(h.chooser) else { continue };
+            if !self.group_seen[si * np + prefix] {
+                self.group_seen[si * np + prefix] = true;
                 let nh = self.routes.next_hops(&self.fabric, h.chooser, prefix);
-                self.group_nh.insert(key, nh);
+                self.group_nh.insert((h.chooser.index() as u32, p), nh);
             }
         }
         for (k, h) in path.iter().enumerate() {
             if k > 0 {
-                let sw = self.fabric.endpoints(h.link).0.index() as u32;
-                // AFT counters are keyed with `NO_SLOT` in the lookup table.
-                let a = match self.acc_index.get(&(sw, p, NO_SLOT)) {
-                    Some(&a) => a,
-                    None => {
-                        let a = self.new_acc((sw, p, NO_SLOT));
-                        self.aft.insert((sw, p), a);
+                let sw = self.fabric.endpoints(h.link).0;
+                let d = self.routes.switch_index(sw).map(|si| si * np + prefix);
+                let a = match d.map(|d| self.aft_dense[d]) {
+                    Some(a) if a != NO_ACC => a,
+                    _ => {
+                        // AFT counters are keyed with `NO_SLOT` in the lookup table.
+                        let key = (sw.index() as u32, p, NO_SLOT);
+                        let a = match self.acc_index.get(&key) {
+                            Some(&a) => a,
+                            None => {
+                                let a = self.new_acc(key);
+                                self.aft.insert((key.0, p), a);
+                                a
+                            }
+                        };
+                        if let Some(d) = d {
+                            self.aft_dense[d] = a;
+                        }
                         a
                     }
                 };
@@ -1368,6 +1393,7 @@ impl Simulation {
         }
         self.routes.invalidate(&self.fabric);
         self.group_nh.clear();
+        self.group_seen.fill(false);
         self.link_usable = self.fabric.link_ids().map(|l| self.fabric.usable(l)).collect();
         self.repath(None);
         self.recompute();

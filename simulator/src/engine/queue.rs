@@ -77,6 +77,7 @@ fn decay(x: f64) -> f64 {
     }
 }
 
+#[cfg(test)]
 fn integral(x0: f64, s: f64, tau: f64, t: f64) -> f64 {
     integral_with(x0, s, tau, t, decay(t / tau))
 }
@@ -130,8 +131,10 @@ impl ClassQueue {
             // from 0 approaches the crossing from below, quadratically.
             let mut t: f64 = 0.0;
             for _ in 0..60 {
-                let f = q0 + integral(x0, s, tau, t) - limit;
-                let slope = (x0 * decay(t / tau) - s) / 8.0;
+                // One decay serves both the occupancy and its slope at `t`.
+                let e = decay(t / tau);
+                let f = q0 + integral_with(x0, s, tau, t, e) - limit;
+                let slope = (x0 * e - s) / 8.0;
                 if f >= 0.0 || slope <= 0.0 {
                     break;
                 }

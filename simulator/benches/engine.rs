@@ -1,7 +1,9 @@
 //! Engine throughput: simulated seconds per wall second and engine events per second, on one core.
 //!
-//! `cargo bench -p fathom-sim --bench engine [-- [--repeat N] SCENARIO...]` (default: the two benchmark scenarios,
-//! each run 5 times). Every repetition builds the simulation anew and runs it to the end; the line printed per
+//! `cargo bench -p fathom-sim --bench engine [-- [--repeat N] [--seeds S1,S2,...] SCENARIO...]` (default: the two
+//! benchmark scenarios, each run 5 times with its own seed). `--seeds` runs each scenario once per seed instead
+//! (one line each, `NAME@seedS`): a scenario's cost depends on its random realization (how many flows collide,
+//! how many background flows arrive), so a figure for one seed is one sample of it. Every repetition builds the simulation anew and runs it to the end; the line printed per
 //! scenario gives the first run (cold: the process's first touch of its memory), then the median and the best of
 //! all the runs. Every repetition must give the same event count (the engine is deterministic).
 //! `FATHOM_SIM_BENCH_VERBOSE=1` also prints event statistics per run; `FATHOM_SIM_BENCH_SUMMARY=FILE` writes the
@@ -16,8 +18,16 @@ struct Run {
     wall: f64,
 }
 
-fn bench(path: &std::path::Path, repeat: usize) {
-    let sc = Scenario::from_file(path).unwrap_or_else(|e| panic!("{e}"));
+fn bench(path: &std::path::Path, seed: Option<u64>, repeat: usize) {
+    let mut sc = Scenario::from_file(path).unwrap_or_else(|e| panic!("{e}"));
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("?");
+    let label = match seed {
+        Some(seed) => {
+            sc.seed = seed;
+            format!("{stem}@seed{seed}")
+        }
+        None => stem.to_string(),
+    };
     let mut runs = Vec::with_capacity(repeat);
     let mut last = None;
     let mut direct = 0;
@@ -62,9 +72,9 @@ fn bench(path: &std::path::Path, repeat: usize) {
     setups.sort_by(f64::total_cmp);
     let (events, recomputes, closure, flows) = last.expect("at least one run");
     println!(
-        "{:<16} {} runs | setup {:.3} s (median) | run wall first {:.4} s, median {:.4} s, best {:.4} s for {:.1} s simulated \
+        "{:<22} {} runs | setup {:.3} s (median) | run wall first {:.4} s, median {:.4} s, best {:.4} s for {:.1} s simulated \
          = {:.1}x / {:.1}x / {:.1}x real time | {:.0} events/s (median) | {} events, {} rate recomputes (mean closure {:.0} flows), {} flows, {} solves, {} caps direct",
-        path.file_stem().and_then(|s| s.to_str()).unwrap_or("?"),
+        label,
         runs.len(),
         setups[setups.len() / 2],
         first.wall,
@@ -87,10 +97,17 @@ fn bench(path: &std::path::Path, repeat: usize) {
 fn main() {
     let mut repeat = 5usize;
     let mut paths: Vec<std::path::PathBuf> = Vec::new();
+    let mut seeds: Vec<Option<u64>> = vec![None];
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         if a == "--repeat" {
             repeat = args.next().and_then(|n| n.parse().ok()).filter(|&n| n > 0).expect("--repeat takes a count > 0");
+        } else if a == "--seeds" {
+            let list = args.next().expect("--seeds takes a comma-separated list of seeds");
+            seeds = list
+                .split(',')
+                .map(|s| Some(s.trim().parse().unwrap_or_else(|_| panic!("--seeds: `{s}` is not a seed (an integer)"))))
+                .collect();
         } else if !a.starts_with("--") {
             paths.push(a.into());
         }
@@ -100,6 +117,8 @@ fn main() {
         paths = vec![root.join("scenarios/bench-32x8.toml"), root.join("scenarios/scale-512x64.toml")];
     }
     for p in paths {
-        bench(&p, repeat);
+        for &seed in &seeds {
+            bench(&p, seed, repeat);
+        }
     }
 }

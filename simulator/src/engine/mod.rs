@@ -759,9 +759,10 @@ impl Simulation {
 
     /// Integrates link `l`'s queues and statistics up to `now`.
     ///
-    /// The common case, a quiet link (nothing queued, arriving above the fair rates or remembered as a peak), is
-    /// inlined: only the served bytes and the utilization statistics count. (The telemetry window is not rolled:
-    /// rolling an all-zero queue changes nothing.) The rest is [`Simulation::settle_queues`].
+    /// The common case, a quiet link (nothing queued or arriving above the fair rates), is inlined: only the served
+    /// bytes and the utilization statistics count. (The telemetry window is not rolled: the next roll of an empty
+    /// queue, however many windows later, gives what rolling it now would.) The rest is
+    /// [`Simulation::settle_queues`].
     #[inline]
     fn settle(&mut self, l: usize) {
         let now = self.now;

@@ -168,9 +168,11 @@ impl ClassQueue {
         out
     }
 
-    /// Empty, nothing arriving above the fair rates, and no high-water mark to remember.
+    /// Empty and nothing arriving above the fair rates: `advance` changes nothing, and rolling the high-water
+    /// marks across any number of windows at once (see [`ClassQueue::roll_to`]) gives what rolling them window by
+    /// window would, since the occupancy stays 0 throughout.
     pub fn idle(&self) -> bool {
-        self.q_bytes == 0.0 && self.excess_bps == 0.0 && self.peak_cur == 0.0 && self.peak_prev == 0.0
+        self.q_bytes == 0.0 && self.excess_bps == 0.0
     }
 
     /// Queue high-water mark over the current and previous telemetry window.
@@ -243,6 +245,28 @@ mod tests {
             }
             let want = if q0 + integral(x0, spare, tau, tstar) > p.xoff_bytes { tstar - hi } else { 0.0 };
             assert!((iv.limit_s - want).abs() <= 1e-12 * dt, "{q0} {x0} {spare} {dt}: {} vs {want}", iv.limit_s);
+        }
+    }
+
+    #[test]
+    fn an_idle_queue_rolls_its_peaks_lazily_with_the_same_result() {
+        // A queue that peaked in window 3 and then emptied: rolling it once to window w (as a quiet link's settle
+        // leaves it) must equal rolling it through every window in between (what a settle per window would do).
+        let p = QueueParams::default();
+        let mut start = ClassQueue { q_bytes: 5e5, window: 3, ..Default::default() };
+        start.advance(&p, 1e-3, 100e9, 300e9, false);
+        assert!(start.idle() && start.peak_cur > 0.0);
+        for w in 3..8 {
+            for touched in 3..=w {
+                let mut eager = start.clone();
+                for v in 3..=touched {
+                    eager.roll_to(v);
+                }
+                eager.roll_to(w);
+                let mut lazy = start.clone();
+                lazy.roll_to(w);
+                assert_eq!(eager, lazy, "window {w}, last touched in {touched}");
+            }
         }
     }
 

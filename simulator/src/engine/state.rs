@@ -120,8 +120,9 @@ pub struct LinkState {
     pub tx: [f64; 2],
     /// Seconds congested (utilization above threshold, or at the queue limit).
     pub congested_s: f64,
-    /// When set, no queue holds bytes, receives overshoot or remembers a peak (`ClassQueue::idle` of both), so a
-    /// settle only has to count the served bytes. (Clear is always safe: the full settle recomputes it.)
+    /// When set, no queue holds bytes or receives overshoot (`ClassQueue::idle` of both), so a settle only has to
+    /// count the served bytes: the queues stay empty, and their high-water marks roll to later telemetry windows
+    /// lazily, with the same result, when next touched. (Clear is always safe: the full settle recomputes it.)
     pub quiet: bool,
     /// Whether the link joins fabric statistics (switch to switch).
     pub fabric: bool,

@@ -95,6 +95,14 @@ fn reset<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
     v.resize(n, x);
 }
 
+/// Sizes `v` to `n` without clearing what it keeps: for arrays the caller writes in full before reading.
+fn fit<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
+    v.truncate(n);
+    if v.len() < n {
+        v.resize(n, x);
+    }
+}
+
 /// An integer that orders like `f64::total_cmp`.
 fn total_key(x: f64) -> i64 {
     let b = x.to_bits() as i64;
@@ -120,8 +128,9 @@ fn flow_of(e: u128) -> usize {
 pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     let nf = p.flows();
     let nl = p.link_cap.len();
-    reset(&mut out.rate, nf, 0.0);
-    reset(&mut out.bottleneck, nf, None);
+    // Every flow's rate and bottleneck are written below (each flow ends frozen, with both set).
+    fit(&mut out.rate, nf, 0.0);
+    fit(&mut out.bottleneck, nf, None);
     if nf == 0 {
         return;
     }
@@ -136,7 +145,10 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                 out.rate[0] = f64::from_bits(k);
                 out.bottleneck[0] = Some(l as u32);
             }
-            _ => out.rate[0] = cap,
+            _ => {
+                out.rate[0] = cap;
+                out.bottleneck[0] = None;
+            }
         }
         return;
     }
@@ -160,7 +172,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     s.skip.clear();
     s.lkey.clear();
     s.heap.0.clear();
-    reset(&mut s.lstart, nl + 1, 0);
+    fit(&mut s.lstart, nl + 1, 0);
     let mut end = 0u32;
     for (l, ((&c, &d), &r)) in s.count.iter().zip(&s.demand).zip(&s.rem).enumerate() {
         let skip = c <= 1 || r >= d * (1.0 + 1e-6);
@@ -179,15 +191,15 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     }
     s.lstart[nl] = end;
     s.heap.heapify();
-    reset(&mut s.lflows, end as usize, 0);
+    fit(&mut s.lflows, end as usize, 0);
     // A link used by one flow only has a constant level (its room) until that flow stops: it acts as a lower
     // cap for that flow, reached at the same water level, so it is folded into the flow's effective cap. Among
     // equal rooms the lowest link index wins, as in the heap; a room equal to the cap leaves the cap in charge,
     // as the cap test below does. A flow on untracked links only runs at its effective cap and changes no
     // tracked link: it is settled here, out of the filling. Flows are visited last to first, so that each link's
     // flows end up in `lflows` in increasing order.
-    reset(&mut s.ecap, nf, 0.0);
-    reset(&mut s.ebn, nf, NO_LINK);
+    fit(&mut s.ecap, nf, 0.0);
+    fit(&mut s.ebn, nf, NO_LINK);
     reset(&mut s.frozen, nf, false);
     let mut left = nf;
     s.by_cap.clear();
@@ -469,6 +481,38 @@ mod tests {
                 } else {
                     proptest::prop_assert!((got.rate[f] - p.flow_cap[f]).abs() <= 1e-9);
                 }
+            }
+        }
+    }
+
+    fn arb_problem() -> impl proptest::strategy::Strategy<Value = Problem> {
+        use proptest::strategy::Strategy;
+        (
+            proptest::collection::vec(1u32..8, 1..9),
+            proptest::collection::vec((proptest::collection::vec(0u32..9, 1..4), 1u32..12), 1..14),
+        )
+            .prop_map(|(caps, flows)| {
+                let nl = caps.len() as u32;
+                let mut p =
+                    Problem { link_cap: caps.iter().map(|&c| f64::from(c) * 100.0).collect(), ..Default::default() };
+                for (links, cap) in &flows {
+                    let mut ls: Vec<u32> = links.iter().map(|&l| l % nl).collect();
+                    ls.sort_unstable();
+                    ls.dedup();
+                    p.push_flow(ls, f64::from(*cap) * 37.0);
+                }
+                p
+            })
+    }
+
+    proptest::proptest! {
+        /// Working memory and the output reused from earlier solves (of other sizes) give exactly a fresh solve.
+        #[test]
+        fn reused_scratch_solves_like_a_fresh_one(ps in proptest::collection::vec(arb_problem(), 1..6)) {
+            let (mut s, mut out) = (Scratch::default(), Allocation::default());
+            for p in &ps {
+                solve_with(p, &mut s, &mut out);
+                proptest::prop_assert_eq!(&out, &solve(p));
             }
         }
     }

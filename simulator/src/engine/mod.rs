@@ -357,9 +357,13 @@ pub struct Simulation {
     link_cap: Vec<f64>,
     /// Working sets of `recompute`, kept for their capacity.
     closure: Option<Box<ClosureScratch>>,
-    /// Per local link of the last solve: rate added by the subproblem's flows, and its fair level.
+    /// Per local link of a solve, in validation: rate added by the subproblem's flows, and its fair level. Kept
+    /// at 0 and infinity between uses (each use restores what it reads), so a solve does not clear them.
     scratch_added: Vec<f64>,
     scratch_level: Vec<f64>,
+    /// Per local link, in `apply_allocation`: change of served rate and overshoot per class. Kept at 0 between
+    /// uses, as above.
+    scratch_delta: Vec<[f64; 4]>,
     scratch_outside: Vec<f64>,
     /// Upstream links of a pausing link (`attribute_pause`), kept for its capacity.
     pause_ups: Vec<usize>,
@@ -450,6 +454,7 @@ impl Simulation {
             closure: Some(Box::default()),
             scratch_added: Vec::new(),
             scratch_level: Vec::new(),
+            scratch_delta: Vec::new(),
             scratch_outside: Vec::new(),
             pause_ups: Vec::new(),
         };
@@ -1210,10 +1215,11 @@ impl Simulation {
         let ClosureScratch { f_set, pending, add, local, alloc, .. } = cs;
         let mut added = std::mem::take(&mut self.scratch_added);
         let mut level = std::mem::take(&mut self.scratch_level);
-        added.clear();
-        added.resize(local.len(), 0.0);
-        level.clear();
-        level.resize(local.len(), f64::INFINITY);
+        // Both hold their resting values (0, infinity) wherever they are long enough.
+        if added.len() < local.len() {
+            added.resize(local.len(), 0.0);
+            level.resize(local.len(), f64::INFINITY);
+        }
         for k in 0..f_set.len() {
             for &li in &self.problem.hops[self.problem.start[k] as usize..self.problem.start[k + 1] as usize] {
                 added[li as usize] += alloc.rate[k];
@@ -1225,18 +1231,20 @@ impl Simulation {
         }
         let mut grew = false;
         for (li, &l) in local.iter().enumerate() {
+            // Read once, and put back to rest.
+            let (added, level) = (std::mem::take(&mut added[li]), std::mem::replace(&mut level[li], f64::INFINITY));
             let cap = self.link_cap[l];
             if self.link_mark[l] != m {
-                let new_total = cap - self.problem.link_cap[li] + added[li];
+                let new_total = cap - self.problem.link_cap[li] + added;
                 if new_total >= cap * (1.0 - 1e-9) {
                     self.link_mark[l] = m;
                     pending.push(l);
                     grew = true;
                 }
             }
-            let lim = level[li] * (1.0 + 1e-9) + 1e-6;
+            let lim = level * (1.0 + 1e-9) + 1e-6;
             // No outside flow can run faster than the level when all of them together do not.
-            if level[li].is_finite() && self.scratch_outside[li] > lim {
+            if level.is_finite() && self.scratch_outside[li] > lim {
                 for k in 0..self.links[l].flows.len() {
                     let fi = self.links[l].flows[k];
                     if self.flow_mark[fi as usize] == m {
@@ -1300,13 +1308,12 @@ impl Simulation {
     /// once however many of its flows changed.
     fn apply_allocation(&mut self, f_set: &[u32], alloc: &maxmin::Allocation, local: &[usize]) {
         let now = self.now;
-        // Per local link and class: change of served rate, overshoot added to the queue.
-        let mut delta = std::mem::take(&mut self.scratch_added);
-        let mut excess = std::mem::take(&mut self.scratch_level);
-        delta.clear();
-        delta.resize(local.len() * 2, 0.0);
-        excess.clear();
-        excess.resize(local.len() * 2, 0.0);
+        // Per local link: change of served rate per class, then overshoot added to the queue per class (all 0
+        // wherever the array is long enough).
+        let mut delta = std::mem::take(&mut self.scratch_delta);
+        if delta.len() < local.len() {
+            delta.resize(local.len(), [0.0; 4]);
+        }
         for (k, &fi) in f_set.iter().enumerate() {
             let Some(f) = self.flows[fi as usize].as_mut() else { continue };
             let new = alloc.rate[k];
@@ -1320,7 +1327,7 @@ impl Simulation {
                 f.rebase(now, new);
                 let hops = &self.problem.hops[self.problem.start[k] as usize..self.problem.start[k + 1] as usize];
                 for &li in hops {
-                    delta[li as usize * 2 + class] += d;
+                    delta[li as usize][class] += d;
                 }
             }
             let bottleneck = alloc.bottleneck[k];
@@ -1333,7 +1340,7 @@ impl Simulation {
             if let Some(b) = bottleneck {
                 let overshoot = sending - new;
                 if overshoot > 0.0 && first != Some(local[b as usize]) {
-                    excess[b as usize * 2 + class] += overshoot;
+                    delta[b as usize][2 + class] += overshoot;
                 }
             }
             if changed {
@@ -1342,13 +1349,14 @@ impl Simulation {
             }
         }
         for (li, &l) in local.iter().enumerate() {
-            let (d, x) = ([delta[li * 2], delta[li * 2 + 1]], [excess[li * 2], excess[li * 2 + 1]]);
+            // Read once, and put back to rest.
+            let e = std::mem::take(&mut delta[li]);
+            let (d, x) = ([e[0], e[1]], [e[2], e[3]]);
             if d != [0.0; 2] || x != [0.0; 2] {
                 self.add_to_link(l, d, x);
             }
         }
-        self.scratch_added = delta;
-        self.scratch_level = excess;
+        self.scratch_delta = delta;
     }
 
     /// Settles link `l` at `now`, then adds `d` to its served rate per class and `x` to its queues' overshoot.

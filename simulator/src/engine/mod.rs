@@ -1275,28 +1275,35 @@ impl Simulation {
         // current rates.
         let mut outside = std::mem::take(&mut self.scratch_outside);
         outside.clear();
+        // (Both lists grow by `extend` over a slice: one capacity check per flow or solve, not per element.)
+        let (link_local, links) = (&mut self.link_local, &self.links);
         for &fi in f_set {
             let f = self.flows[fi as usize].as_ref().expect("in set");
-            for h in &f.path {
+            let rate = f.rate;
+            p.hops.extend(f.path.iter().map(|h| {
                 let l = h.link.index();
                 // `link_local[l].1` is valid only when `link_local[l].0` is this round's mark.
-                let e = &mut self.link_local[l];
+                let e = &mut link_local[l];
                 if e.0 != lm {
                     *e = (lm, local.len() as u32);
                     local.push(l);
-                    outside.push(self.links[l].total_rate());
+                    outside.push(links[l].total_rate());
                 }
-                p.hops.push(e.1);
-                outside[e.1 as usize] -= f.rate;
-            }
+                outside[e.1 as usize] -= rate;
+                e.1
+            }));
             let cap = if f.path.is_empty() { 0.0 } else { f.cap_bps };
             p.end_flow(cap);
         }
-        for (li, &l) in local.iter().enumerate() {
-            let cap = self.link_cap[l];
-            outside[li] = outside[li].max(0.0);
-            p.link_cap.push(if self.link_usable[l] { (cap - outside[li]).max(0.0) } else { 0.0 });
-        }
+        let (link_cap, usable) = (&self.link_cap, &self.link_usable);
+        p.link_cap.extend(local.iter().zip(outside.iter_mut()).map(|(&l, o)| {
+            *o = o.max(0.0);
+            if usable[l] {
+                (link_cap[l] - *o).max(0.0)
+            } else {
+                0.0
+            }
+        }));
         self.scratch_outside = outside;
         maxmin::solve_with(&p, &mut self.solver, alloc);
         self.problem = p;

@@ -169,25 +169,25 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     // above the smallest cap still rising, where the cap wins. Such links stay out of the heap and are not
     // tracked, which changes no decision. The margin covers rounding in `rem`. A link used by one flow only is
     // not tracked either: see the effective caps below.
-    s.skip.clear();
-    s.lkey.clear();
     s.heap.0.clear();
+    fit(&mut s.skip, nl, false);
+    fit(&mut s.lkey, nl, DEAD);
     fit(&mut s.lstart, nl + 1, 0);
     let mut end = 0u32;
-    for (l, ((&c, &d), &r)) in s.count.iter().zip(&s.demand).zip(&s.rem).enumerate() {
-        let skip = c <= 1 || r >= d * (1.0 + 1e-6);
-        s.skip.push(skip);
-        if skip {
+    let per_link = s.count.iter().zip(&s.demand).zip(&s.rem).zip(s.skip.iter_mut().zip(&mut s.lkey).zip(&mut s.lstart));
+    for (l, (((&c, &d), &r), ((skip, lkey), lstart))) in per_link.enumerate() {
+        *skip = c <= 1 || r >= d * (1.0 + 1e-6);
+        if *skip {
             // `DEAD`: never a level (it also marks a tracked link once all its flows are frozen).
-            s.lkey.push(DEAD);
+            *lkey = DEAD;
         } else {
             let k = key(r / c as f64);
-            s.lkey.push(k);
+            *lkey = k;
             s.heap.0.push(entry(k, l));
             end += c;
         }
         // The end of the link's range in `lflows`; filled backwards below, it ends as the range's start.
-        s.lstart[l] = end;
+        *lstart = end;
     }
     s.lstart[nl] = end;
     s.heap.heapify();

@@ -98,6 +98,12 @@ fn reset<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
 /// Sizes `v` to `n` without clearing what it keeps: for arrays the caller writes in full before reading.
 fn fit<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
     v.truncate(n);
+    grow(v, n, x);
+}
+
+/// Makes `v` at least `n` long, keeping what it holds: for working arrays written before they are read, and only
+/// read below `n`.
+fn grow<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
     if v.len() < n {
         v.resize(n, x);
     }
@@ -170,9 +176,9 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     // tracked, which changes no decision. The margin covers rounding in `rem`. A link used by one flow only is
     // not tracked either: see the effective caps below.
     s.heap.0.clear();
-    fit(&mut s.skip, nl, false);
-    fit(&mut s.lkey, nl, DEAD);
-    fit(&mut s.lstart, nl + 1, 0);
+    grow(&mut s.skip, nl, false);
+    grow(&mut s.lkey, nl, DEAD);
+    grow(&mut s.lstart, nl + 1, 0);
     let mut end = 0u32;
     let per_link = s.count.iter().zip(&s.demand).zip(&s.rem).zip(s.skip.iter_mut().zip(&mut s.lkey).zip(&mut s.lstart));
     for (l, (((&c, &d), &r), ((skip, lkey), lstart))) in per_link.enumerate() {
@@ -191,15 +197,15 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     }
     s.lstart[nl] = end;
     s.heap.heapify();
-    fit(&mut s.lflows, end as usize, 0);
+    grow(&mut s.lflows, end as usize, 0);
     // A link used by one flow only has a constant level (its room) until that flow stops: it acts as a lower
     // cap for that flow, reached at the same water level, so it is folded into the flow's effective cap. Among
     // equal rooms the lowest link index wins, as in the heap; a room equal to the cap leaves the cap in charge,
     // as the cap test below does. A flow on untracked links only runs at its effective cap and changes no
     // tracked link: it is settled here, out of the filling. Flows are visited last to first, so that each link's
     // flows end up in `lflows` in increasing order.
-    fit(&mut s.ecap, nf, 0.0);
-    fit(&mut s.ebn, nf, NO_LINK);
+    grow(&mut s.ecap, nf, 0.0);
+    grow(&mut s.ebn, nf, NO_LINK);
     reset(&mut s.frozen, nf, false);
     let mut left = nf;
     s.by_cap.clear();

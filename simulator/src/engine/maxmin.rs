@@ -212,6 +212,8 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     for f in (0..nf).rev() {
         let links = p.flow_links(f);
         let (mut ecap, mut ebn, mut tracked) = (p.flow_cap[f], NO_LINK, false);
+        // One pass: the effective cap, and the flow's place among each tracked link's flows (written only for
+        // tracked links, so a flow that turns out untracked wrote nothing).
         for &l in links {
             let li = l as usize;
             if s.count[li] == 1 {
@@ -221,19 +223,16 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                     ebn = l;
                 }
             }
-            tracked |= !s.skip[li];
+            if !s.skip[li] {
+                tracked = true;
+                s.lstart[li] -= 1;
+                s.lflows[s.lstart[li] as usize] = f as u32;
+            }
         }
         s.ecap[f] = ecap;
         s.ebn[f] = ebn;
         if tracked {
             s.by_cap.push(cap_entry(ecap, f as u32));
-            for &l in links {
-                let li = l as usize;
-                if !s.skip[li] {
-                    s.lstart[li] -= 1;
-                    s.lflows[s.lstart[li] as usize] = f as u32;
-                }
-            }
         } else {
             s.frozen[f] = true;
             left -= 1;

@@ -725,7 +725,7 @@ impl Simulation {
         for h in path {
             let l = h.link.index();
             let v = &mut self.links[l].flows;
-            if let Some(p) = v.iter().position(|&x| x == i) {
+            if let Some(p) = v.iter().rposition(|&x| x == i) {
                 v.swap_remove(p);
             }
             self.dirty.links.push(l as u32);

@@ -1218,6 +1218,8 @@ impl Simulation {
         // Both hold their resting values (0, infinity) wherever they are long enough.
         if added.len() < local.len() {
             added.resize(local.len(), 0.0);
+        }
+        if level.len() < local.len() {
             level.resize(local.len(), f64::INFINITY);
         }
         for k in 0..f_set.len() {

@@ -703,15 +703,29 @@ impl Simulation {
 
     /// Takes a flow out of the fabric (settling its counters at `now`); returns who started it.
     fn remove_flow(&mut self, i: u32) -> Owner {
-        self.set_rate(i, 0.0);
         self.unbind_accs(i);
         self.set_bottleneck(i, NO_LINK);
         // The path and counters move to the cache; the rest of the flow is dropped in place (not copied out).
         let f = self.flows[i as usize].as_mut().expect("caller checked");
         let (path, accs) = (std::mem::take(&mut f.path), std::mem::take(&mut f.accs));
         let (owner, tuple, open_ended) = (f.owner, f.tuple, f.remaining.is_infinite());
+        let (rate, class) = (f.rate, f.class.index());
         self.flows[i as usize] = None;
-        self.unlink(i, &path);
+        // One pass over the path: each link is settled with the flow still counted, then loses its rate and its
+        // place in the link's flow list.
+        for h in &path {
+            let l = h.link.index();
+            if rate != 0.0 {
+                self.settle(l);
+                let served = &mut self.links[l].served[class];
+                *served = (*served - rate).max(0.0);
+            }
+            let v = &mut self.links[l].flows;
+            if let Some(p) = v.iter().rposition(|&x| x == i) {
+                v.swap_remove(p);
+            }
+            self.dirty.links.push(l as u32);
+        }
         if open_ended {
             self.open.remove(owner.workload, owner.tag, i);
         }

@@ -1198,7 +1198,7 @@ impl Simulation {
         for &l in &touched {
             let l = l as usize;
             let d = self.direct_room[l].delta;
-            if d != [0.0; 2] {
+            if d[0] != 0.0 || d[1] != 0.0 {
                 self.add_to_link(l, d, [0.0; 2]);
                 if self.link_mark[l] != m && !self.bn_flows[l].is_empty() {
                     self.link_mark[l] = m;
@@ -1375,7 +1375,8 @@ impl Simulation {
             // Read once, and put back to rest.
             let e = std::mem::take(&mut delta[li]);
             let (d, x) = ([e[0], e[1]], [e[2], e[3]]);
-            if d != [0.0; 2] || x != [0.0; 2] {
+            // (Element by element: an array compare goes through a slice compare.)
+            if e.iter().any(|&v| v != 0.0) {
                 self.add_to_link(l, d, x);
             }
         }

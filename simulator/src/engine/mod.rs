@@ -251,6 +251,16 @@ struct DirectRoom {
     delta: [f64; 2],
 }
 
+/// A link's place in the last solve that used it; valid only while `round` is that solve's.
+#[derive(Debug, Clone, Copy, Default)]
+struct LocalLink {
+    round: u32,
+    /// Its local index in the subproblem.
+    index: u32,
+    /// What flows outside the solved set use on it, bit/s (read again by the validation).
+    outside: f64,
+}
+
 /// The working sets of one recompute (see [`Simulation::recompute`]).
 #[derive(Debug, Default)]
 struct ClosureScratch {
@@ -340,8 +350,8 @@ pub struct Simulation {
     direct_links: Vec<u32>,
     /// Whether cap changes that cannot couple rates skip the solve (on; off solves every change, for comparison).
     direct_caps: bool,
-    /// Per link: (round of the last solve that used it, its local index in that solve).
-    link_local: Vec<(u32, u32)>,
+    /// Per link: its place in the last solve that used it (see [`LocalLink`]).
+    link_local: Vec<LocalLink>,
     local_round: u32,
     flow_mark: Vec<u32>,
     /// Per flow slot: the link the flow is bottlenecked at (`NO_LINK` if none), read by the closure search.
@@ -364,7 +374,6 @@ pub struct Simulation {
     /// Per local link, in `apply_allocation`: change of served rate and overshoot per class. Kept at 0 between
     /// uses, as above.
     scratch_delta: Vec<[f64; 4]>,
-    scratch_outside: Vec<f64>,
     /// Upstream links of a pausing link (`attribute_pause`), kept for its capacity.
     pause_ups: Vec<usize>,
 }
@@ -403,7 +412,7 @@ impl Simulation {
             direct_links: Vec::new(),
             direct_caps: true,
             link_bases: vec![[CounterSnapshot::default(); 2]; fabric.link_count()],
-            link_local: vec![(0, 0); fabric.link_count()],
+            link_local: vec![LocalLink::default(); fabric.link_count()],
             local_round: 0,
             fabric,
             wcmp: WcmpState::new(),
@@ -455,7 +464,6 @@ impl Simulation {
             scratch_added: Vec::new(),
             scratch_level: Vec::new(),
             scratch_delta: Vec::new(),
-            scratch_outside: Vec::new(),
             pause_ups: Vec::new(),
         };
         sim.link_usable = sim.fabric.link_ids().map(|l| sim.fabric.usable(l)).collect();
@@ -1260,7 +1268,7 @@ impl Simulation {
             }
             let lim = level * (1.0 + 1e-9) + 1e-6;
             // No outside flow can run faster than the level when all of them together do not.
-            if level.is_finite() && self.scratch_outside[li] > lim {
+            if level.is_finite() && self.link_local[l].outside > lim {
                 for k in 0..self.links[l].flows.len() {
                     let fi = self.links[l].flows[k];
                     if self.flow_mark[fi as usize] == m {
@@ -1288,31 +1296,28 @@ impl Simulation {
         let mut p = std::mem::take(&mut self.problem);
         p.clear();
         // In the same pass: what flows outside the set use on each link, the link's total minus the set's
-        // current rates.
-        let mut outside = std::mem::take(&mut self.scratch_outside);
-        outside.clear();
-        // (Both lists grow by `extend` over a slice: one capacity check per flow or solve, not per element.)
+        // current rates, kept with the link's local index.
+        // (The hop list grows by `extend` over a slice: one capacity check per flow, not per hop.)
         let (link_local, links) = (&mut self.link_local, &self.links);
         for &fi in f_set {
             let f = self.flows[fi as usize].as_ref().expect("in set");
             let rate = f.rate;
             p.hops.extend(f.path.iter().map(|h| {
                 let l = h.link.index();
-                // `link_local[l].1` is valid only when `link_local[l].0` is this round's mark.
                 let e = &mut link_local[l];
-                if e.0 != lm {
-                    *e = (lm, local.len() as u32);
+                if e.round != lm {
+                    *e = LocalLink { round: lm, index: local.len() as u32, outside: links[l].total_rate() };
                     local.push(l);
-                    outside.push(links[l].total_rate());
                 }
-                outside[e.1 as usize] -= rate;
-                e.1
+                e.outside -= rate;
+                e.index
             }));
             let cap = if f.path.is_empty() { 0.0 } else { f.cap_bps };
             p.end_flow(cap);
         }
         let (link_cap, usable) = (&self.link_cap, &self.link_usable);
-        p.link_cap.extend(local.iter().zip(outside.iter_mut()).map(|(&l, o)| {
+        p.link_cap.extend(local.iter().map(|&l| {
+            let o = &mut link_local[l].outside;
             *o = o.max(0.0);
             if usable[l] {
                 (link_cap[l] - *o).max(0.0)
@@ -1320,7 +1325,6 @@ impl Simulation {
                 0.0
             }
         }));
-        self.scratch_outside = outside;
         maxmin::solve_with(&p, &mut self.solver, alloc);
         self.problem = p;
     }

@@ -390,7 +390,8 @@ impl MinHeap {
             if c >= n {
                 break;
             }
-            let c = if c + 1 < n && v[c + 1] < v[c] { c + 1 } else { c };
+            // The smaller child, without a branch on which one it is (the compare is unpredictable).
+            let c = c + usize::from(c + 1 < n && v[c + 1] < v[c]);
             if v[c] >= x {
                 break;
             }

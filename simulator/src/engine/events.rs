@@ -53,9 +53,8 @@ impl CompletionQueue {
                 if c >= n {
                     break;
                 }
-                if c + 1 < n && self.heap[c + 1].before(&self.heap[c]) {
-                    c += 1;
-                }
+                // The smaller child, without a branch on which one it is (the compare is unpredictable).
+                c += usize::from(c + 1 < n && self.heap[c + 1].before(&self.heap[c]));
                 let ce = self.heap[c];
                 self.heap[i] = ce;
                 self.pos[ce.flow as usize] = i as u32;
@@ -135,9 +134,7 @@ impl CompletionQueue {
             if c >= n {
                 break;
             }
-            if c + 1 < n && self.heap[c + 1].before(&self.heap[c]) {
-                c += 1;
-            }
+            c += usize::from(c + 1 < n && self.heap[c + 1].before(&self.heap[c]));
             let ce = self.heap[c];
             if !ce.before(&e) {
                 break;

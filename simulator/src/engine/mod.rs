@@ -224,6 +224,11 @@ fn reschedule(f: &mut Flow, now: u64) -> Option<(u64, u32)> {
         .then(|| (now + completion_delay_ns(f.remaining * 8.0 / f.rate), f.version))
 }
 
+/// Whether a link serving `total` bit/s of its capacity `cap` is saturated (to within rounding).
+fn saturated(total: f64, cap: f64) -> bool {
+    total >= cap * (1.0 - 1e-9)
+}
+
 /// Records that flow `i` is bottlenecked at link `l` (`NO_LINK`: at none) in both directions of the relation.
 fn set_bottleneck_in(bneck: &mut [u32], bn_flows: &mut [Vec<u32>], i: u32, l: u32) {
     let old = bneck[i as usize];
@@ -1009,10 +1014,6 @@ impl Simulation {
         self.mark
     }
 
-    fn saturated(&self, l: usize) -> bool {
-        self.links[l].total_rate() >= self.link_cap[l] * (1.0 - 1e-9)
-    }
-
     /// Recomputes max-min rates for the flows the current batch affected.
     ///
     /// Starting from the links of changed flows, the affected set grows through every *saturated* link of an affected
@@ -1220,12 +1221,13 @@ impl Simulation {
 
     /// Puts the saturated links of flow `fi` that are not yet in S into S (and the expansion queue).
     fn push_saturated_links(&mut self, fi: u32, m: u32, pending: &mut Vec<usize>) {
-        let n = self.flows[fi as usize].as_ref().map_or(0, |f| f.path.len());
-        for k in 0..n {
-            let l2 = self.flows[fi as usize].as_ref().expect("present").path[k].link.index();
-            if self.link_mark[l2] != m && self.saturated(l2) {
-                self.link_mark[l2] = m;
-                pending.push(l2);
+        let Some(f) = self.flows[fi as usize].as_ref() else { return };
+        let (link_mark, links, link_cap) = (&mut self.link_mark, &self.links, &self.link_cap);
+        for h in &f.path {
+            let l = h.link.index();
+            if link_mark[l] != m && saturated(links[l].total_rate(), link_cap[l]) {
+                link_mark[l] = m;
+                pending.push(l);
             }
         }
     }
@@ -1260,7 +1262,7 @@ impl Simulation {
             let cap = self.link_cap[l];
             if self.link_mark[l] != m {
                 let new_total = cap - self.problem.link_cap[li] + added;
-                if new_total >= cap * (1.0 - 1e-9) {
+                if saturated(new_total, cap) {
                     self.link_mark[l] = m;
                     pending.push(l);
                     grew = true;

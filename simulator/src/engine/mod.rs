@@ -224,6 +224,24 @@ fn reschedule(f: &mut Flow, now: u64) -> Option<(u64, u32)> {
         .then(|| (now + completion_delay_ns(f.remaining * 8.0 / f.rate), f.version))
 }
 
+/// Puts the saturated links of flow `f` that are not yet in S (marked `m`) into S and the expansion queue.
+fn push_saturated_links(
+    f: &Flow,
+    m: u32,
+    link_mark: &mut [u32],
+    links: &[LinkState],
+    link_cap: &[f64],
+    pending: &mut Vec<usize>,
+) {
+    for h in &f.path {
+        let l = h.link.index();
+        if link_mark[l] != m && saturated(links[l].total_rate(), link_cap[l]) {
+            link_mark[l] = m;
+            pending.push(l);
+        }
+    }
+}
+
 /// Whether a link serving `total` bit/s of its capacity `cap` is saturated (to within rounding).
 fn saturated(total: f64, cap: f64) -> bool {
     total >= cap * (1.0 - 1e-9)
@@ -1074,35 +1092,46 @@ impl Simulation {
         // Flows of a contested link that run above its mean share may have to slow down for the new flows (a
         // saturated link's level is at least its mean share, so no other flow can be above it): take them into
         // F now rather than after a first solve. Any F is exact; the validation below still checks.
-        for k in 0..cs.hot.len() {
-            let l = cs.hot[k];
-            let share = self.link_cap[l] / self.links[l].flows.len().max(1) as f64 * (1.0 + 1e-9);
-            if self.links[l].total_rate() <= share {
-                // No flow of the link can be above the share when all of them together are not.
-                continue;
-            }
-            for j in 0..self.links[l].flows.len() {
-                let fi = self.links[l].flows[j];
-                if self.flow_mark[fi as usize] != m && self.flows[fi as usize].as_ref().is_some_and(|f| f.rate > share)
-                {
-                    self.flow_mark[fi as usize] = m;
-                    cs.f_set.push(fi);
-                    self.push_saturated_links(fi, m, &mut cs.pending);
+        {
+            let ClosureScratch { hot, f_set, pending, .. } = &mut *cs;
+            let (links, flows, link_cap) = (&self.links, &self.flows, &self.link_cap);
+            let (flow_mark, link_mark) = (&mut self.flow_mark, &mut self.link_mark);
+            for &l in hot.iter() {
+                let share = link_cap[l] / links[l].flows.len().max(1) as f64 * (1.0 + 1e-9);
+                if links[l].total_rate() <= share {
+                    // No flow of the link can be above the share when all of them together are not.
+                    continue;
+                }
+                for &fi in &links[l].flows {
+                    if flow_mark[fi as usize] == m {
+                        continue;
+                    }
+                    if let Some(f) = flows[fi as usize].as_ref().filter(|f| f.rate > share) {
+                        flow_mark[fi as usize] = m;
+                        f_set.push(fi);
+                        push_saturated_links(f, m, link_mark, links, link_cap, pending);
+                    }
                 }
             }
         }
         let mut solved = 0;
         loop {
             // Grow F through S: the flows bottlenecked at an S link can change; their saturated links join S.
-            while let Some(l) = cs.pending.pop() {
-                for k in 0..self.bn_flows[l].len() {
-                    let fi = self.bn_flows[l][k];
-                    if self.flow_mark[fi as usize] == m {
-                        continue;
+            {
+                let ClosureScratch { f_set, pending, .. } = &mut *cs;
+                let (links, flows, link_cap, bn_flows) = (&self.links, &self.flows, &self.link_cap, &self.bn_flows);
+                let (flow_mark, link_mark) = (&mut self.flow_mark, &mut self.link_mark);
+                while let Some(l) = pending.pop() {
+                    for &fi in &bn_flows[l] {
+                        if flow_mark[fi as usize] == m {
+                            continue;
+                        }
+                        flow_mark[fi as usize] = m;
+                        f_set.push(fi);
+                        if let Some(f) = flows[fi as usize].as_ref() {
+                            push_saturated_links(f, m, link_mark, links, link_cap, pending);
+                        }
                     }
-                    self.flow_mark[fi as usize] = m;
-                    cs.f_set.push(fi);
-                    self.push_saturated_links(fi, m, &mut cs.pending);
                 }
             }
             if cs.f_set.is_empty() {
@@ -1219,19 +1248,6 @@ impl Simulation {
         self.direct_links = touched;
     }
 
-    /// Puts the saturated links of flow `fi` that are not yet in S into S (and the expansion queue).
-    fn push_saturated_links(&mut self, fi: u32, m: u32, pending: &mut Vec<usize>) {
-        let Some(f) = self.flows[fi as usize].as_ref() else { return };
-        let (link_mark, links, link_cap) = (&mut self.link_mark, &self.links, &self.link_cap);
-        for h in &f.path {
-            let l = h.link.index();
-            if link_mark[l] != m && saturated(links[l].total_rate(), link_cap[l]) {
-                link_mark[l] = m;
-                pending.push(l);
-            }
-        }
-    }
-
     /// Checks a closure's solution against the flows left outside it. Returns true (and what to add) when
     /// - a link outside S is saturated by the new rates (it joins S), or
     /// - a flow outside F on a link of the subproblem runs faster than that link's new fair level (it joins F).
@@ -1271,15 +1287,16 @@ impl Simulation {
             let lim = level * (1.0 + 1e-9) + 1e-6;
             // No outside flow can run faster than the level when all of them together do not.
             if level.is_finite() && self.link_local[l].outside > lim {
-                for k in 0..self.links[l].flows.len() {
-                    let fi = self.links[l].flows[k];
-                    if self.flow_mark[fi as usize] == m {
+                let (links, flows, link_cap) = (&self.links, &self.flows, &self.link_cap);
+                let (flow_mark, link_mark) = (&mut self.flow_mark, &mut self.link_mark);
+                for &fi in &links[l].flows {
+                    if flow_mark[fi as usize] == m {
                         continue;
                     }
-                    if self.flows[fi as usize].as_ref().is_some_and(|f| f.rate > lim) {
-                        self.flow_mark[fi as usize] = m;
+                    if let Some(f) = flows[fi as usize].as_ref().filter(|f| f.rate > lim) {
+                        flow_mark[fi as usize] = m;
                         add.push(fi);
-                        self.push_saturated_links(fi, m, pending);
+                        push_saturated_links(f, m, link_mark, links, link_cap, pending);
                         grew = true;
                     }
                 }

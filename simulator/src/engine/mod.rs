@@ -1201,8 +1201,8 @@ impl Simulation {
         }
         let now = self.now;
         let mut direct = 0u64;
-        for k in 0..dirty.capped.len() {
-            let fi = dirty.capped[k];
+        let Dirty { capped, flows: solve, .. } = dirty;
+        for &fi in capped.iter() {
             let Some(f) = self.flows[fi as usize].as_mut() else { continue };
             if self.bneck[fi as usize] != NO_LINK && f.cap_bps >= f.rate {
                 // A flow held below its cap by a saturated link where it runs at the link's level keeps that
@@ -1217,7 +1217,7 @@ impl Simulation {
                 && self.bneck[fi as usize] == NO_LINK
                 && f.path.iter().all(|h| self.direct_room[h.link.index()].room > 0.0);
             if !ok {
-                dirty.flows.push(fi);
+                solve.push(fi);
                 continue;
             }
             direct += 1;

@@ -391,7 +391,8 @@ pub struct Simulation {
     /// Working sets of `recompute`, kept for their capacity.
     closure: Option<Box<ClosureScratch>>,
     /// Per local link of a solve, in validation: rate added by the subproblem's flows, and its fair level. Kept
-    /// at 0 and infinity between uses (each use restores what it reads), so a solve does not clear them.
+    /// at 0 and minus infinity (no level) between uses (each use restores what it reads), so a solve does not
+    /// clear them.
     scratch_added: Vec<f64>,
     scratch_level: Vec<f64>,
     /// Per local link, in `apply_allocation`: change of served rate and overshoot per class. Kept at 0 between
@@ -1252,29 +1253,30 @@ impl Simulation {
     /// - a link outside S is saturated by the new rates (it joins S), or
     /// - a flow outside F on a link of the subproblem runs faster than that link's new fair level (it joins F).
     fn validate_closure(&mut self, cs: &mut ClosureScratch, m: u32) -> bool {
-        let ClosureScratch { f_set, pending, add, local, alloc, .. } = cs;
+        let ClosureScratch { pending, add, local, alloc, .. } = cs;
         let mut added = std::mem::take(&mut self.scratch_added);
         let mut level = std::mem::take(&mut self.scratch_level);
-        // Both hold their resting values (0, infinity) wherever they are long enough.
+        // Both hold their resting values (0, minus infinity: no level) wherever they are long enough.
         if added.len() < local.len() {
             added.resize(local.len(), 0.0);
         }
         if level.len() < local.len() {
-            level.resize(local.len(), f64::INFINITY);
+            level.resize(local.len(), f64::NEG_INFINITY);
         }
-        for k in 0..f_set.len() {
-            for &li in &self.problem.hops[self.problem.start[k] as usize..self.problem.start[k + 1] as usize] {
-                added[li as usize] += alloc.rate[k];
+        let p = &self.problem;
+        for ((w, &rate), &bottleneck) in p.start.windows(2).zip(&alloc.rate).zip(&alloc.bottleneck) {
+            for &li in &p.hops[w[0] as usize..w[1] as usize] {
+                added[li as usize] += rate;
             }
-            if let Some(b) = alloc.bottleneck[k] {
+            if let Some(b) = bottleneck {
                 let lv = &mut level[b as usize];
-                *lv = if lv.is_finite() { lv.max(alloc.rate[k]) } else { alloc.rate[k] };
+                *lv = lv.max(rate);
             }
         }
         let mut grew = false;
         for (li, &l) in local.iter().enumerate() {
             // Read once, and put back to rest.
-            let (added, level) = (std::mem::take(&mut added[li]), std::mem::replace(&mut level[li], f64::INFINITY));
+            let (added, level) = (std::mem::take(&mut added[li]), std::mem::replace(&mut level[li], f64::NEG_INFINITY));
             let cap = self.link_cap[l];
             if self.link_mark[l] != m {
                 let new_total = cap - self.problem.link_cap[li] + added;

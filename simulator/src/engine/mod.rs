@@ -242,6 +242,17 @@ fn push_saturated_links(
     }
 }
 
+/// [`Simulation::schedule_done`] on the two fields it changes (for callers that hold other parts of the simulation).
+fn schedule_done_in(seq: &mut u64, done: &mut events::CompletionQueue, fi: u32, when: Option<(u64, u32)>) {
+    match when {
+        Some((at, version)) => {
+            *seq += 1;
+            done.set(fi, (u128::from(at) << 64) | u128::from(*seq), version);
+        }
+        None => done.remove(fi),
+    }
+}
+
 /// Whether a link serving `total` bit/s of its capacity `cap` is saturated (to within rounding).
 fn saturated(total: f64, cap: f64) -> bool {
     total >= cap * (1.0 - 1e-9)
@@ -529,13 +540,7 @@ impl Simulation {
 
     /// (Re)schedules flow `fi`'s completion after a rate change (`when` from [`reschedule`]; none: it has none).
     fn schedule_done(&mut self, fi: u32, when: Option<(u64, u32)>) {
-        match when {
-            Some((at, version)) => {
-                self.seq += 1;
-                self.done.set(fi, (u128::from(at) << 64) | u128::from(self.seq), version);
-            }
-            None => self.done.remove(fi),
-        }
+        schedule_done_in(&mut self.seq, &mut self.done, fi, when);
     }
 
     /// The key of the next event of either queue.
@@ -1362,29 +1367,24 @@ impl Simulation {
         if delta.len() < local.len() {
             delta.resize(local.len(), [0.0; 4]);
         }
-        for (k, &fi) in f_set.iter().enumerate() {
-            let Some(f) = self.flows[fi as usize].as_mut() else { continue };
-            let new = alloc.rate[k];
+        let (p, link_cap, flows) = (&self.problem, &self.link_cap, &mut self.flows);
+        let (bneck, bn_flows, seq, done) = (&mut self.bneck, &mut self.bn_flows, &mut self.seq, &mut self.done);
+        let per_flow = f_set.iter().zip(p.start.windows(2)).zip(&alloc.rate).zip(&alloc.bottleneck);
+        for (((&fi, w), &new), &bottleneck) in per_flow {
+            let Some(f) = flows[fi as usize].as_mut() else { continue };
             let fresh = f.since == now && f.rate == 0.0 && f.started_ns == now;
             let first = f.path.first().map(|h| h.link.index());
-            let sending = if fresh { f.cap_bps.min(first.map_or(0.0, |l| self.link_cap[l])) } else { f.rate };
+            let sending = if fresh { f.cap_bps.min(first.map_or(0.0, |l| link_cap[l])) } else { f.rate };
             let class = f.class.index();
             let changed = new != f.rate || fresh;
             if new != f.rate {
                 let d = new - f.rate;
                 f.rebase(now, new);
-                let hops = &self.problem.hops[self.problem.start[k] as usize..self.problem.start[k + 1] as usize];
-                for &li in hops {
+                for &li in &p.hops[w[0] as usize..w[1] as usize] {
                     delta[li as usize][class] += d;
                 }
             }
-            let bottleneck = alloc.bottleneck[k];
-            set_bottleneck_in(
-                &mut self.bneck,
-                &mut self.bn_flows,
-                fi,
-                bottleneck.map_or(NO_LINK, |b| local[b as usize] as u32),
-            );
+            set_bottleneck_in(bneck, bn_flows, fi, bottleneck.map_or(NO_LINK, |b| local[b as usize] as u32));
             if let Some(b) = bottleneck {
                 let overshoot = sending - new;
                 if overshoot > 0.0 && first != Some(local[b as usize]) {
@@ -1393,7 +1393,7 @@ impl Simulation {
             }
             if changed {
                 let when = reschedule(f, now);
-                self.schedule_done(fi, when);
+                schedule_done_in(seq, done, fi, when);
             }
         }
         for (li, &l) in local.iter().enumerate() {

@@ -212,6 +212,8 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     for f in (0..nf).rev() {
         let links = p.flow_links(f);
         let (mut ecap, mut ebn, mut tracked) = (p.flow_cap[f], NO_LINK, false);
+        // The least room among the flow's tracked links.
+        let mut room = f64::INFINITY;
         // One pass: the effective cap, and the flow's place among each tracked link's flows (written only for
         // tracked links, so a flow that turns out untracked wrote nothing).
         for &l in links {
@@ -225,6 +227,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
             }
             if !s.skip[li] {
                 tracked = true;
+                room = room.min(s.rem[li]);
                 s.lstart[li] -= 1;
                 s.lflows[s.lstart[li] as usize] = f as u32;
             }
@@ -232,7 +235,12 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         s.ecap[f] = ecap;
         s.ebn[f] = ebn;
         if tracked {
-            s.by_cap.push(cap_entry(ecap, f as u32));
+            // A flow whose cap is above the room of one of its tracked links never stops at its cap: that link's
+            // level never exceeds its room, so the link freezes the flow first (at the latest when it saturates).
+            // Such a flow stays out of the cap order, which decides nothing for it.
+            if !(room < ecap) {
+                s.by_cap.push(cap_entry(ecap, f as u32));
+            }
         } else {
             s.frozen[f] = true;
             left -= 1;
@@ -309,7 +317,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         }
         let cap_flow = by_cap.get(next_cap).map(|&c| flow_of(c));
         match (top, cap_flow) {
-            (Some((level, l)), Some(f)) if ecap[f] > level => {
+            (Some((level, l)), cap) if cap.is_none_or(|f| ecap[f] > level) => {
                 heap.pop();
                 for &g in &lflows[lstart[l] as usize..lstart[l + 1] as usize] {
                     let g = g as usize;
@@ -326,7 +334,8 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
             (_, Some(f)) => {
                 freeze_at_cap!(f);
             }
-            (_, None) => break,
+            // (No link and no cap left: every flow is frozen.)
+            _ => break,
         }
     }
 }

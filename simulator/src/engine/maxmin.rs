@@ -63,16 +63,9 @@ fn key(x: f64) -> u64 {
 /// Reusable working memory of [`solve_with`] (the engine solves thousands of small problems per second).
 #[derive(Debug, Default, Clone)]
 pub struct Scratch {
-    count: Vec<u32>,
-    lstart: Vec<u32>,
+    /// Per link, and one more entry whose `lstart` ends the last link's range.
+    links: Vec<LinkWork>,
     lflows: Vec<u32>,
-    rem: Vec<f64>,
-    /// Sum of the demand caps of each link's flows.
-    demand: Vec<f64>,
-    /// Links that can never limit a flow (kept out of the heap).
-    skip: Vec<bool>,
-    /// Level key of each link.
-    lkey: Vec<u64>,
     heap: MinHeap,
     /// Tracked flows by effective cap (then index): see [`cap_entry`].
     by_cap: Vec<u128>,
@@ -81,6 +74,23 @@ pub struct Scratch {
     /// The link that set `ecap` (`NO_LINK` if the flow's own cap did).
     ebn: Vec<u32>,
     frozen: Vec<bool>,
+}
+
+/// What the water-filling keeps per link, together (every pass over a flow's links reads several of these).
+#[derive(Debug, Default, Clone, Copy)]
+struct LinkWork {
+    /// Capacity not yet taken by frozen flows.
+    rem: f64,
+    /// Sum of the demand caps of the link's flows.
+    demand: f64,
+    /// Level key (`DEAD`: no level).
+    lkey: u64,
+    /// Flows on the link not yet frozen.
+    count: u32,
+    /// Start of the link's range in `lflows` (the next entry's `lstart` ends it).
+    lstart: u32,
+    /// The link can never limit a flow (kept out of the heap).
+    skip: bool,
 }
 
 /// Solves the subproblem.
@@ -161,41 +171,37 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     // Three passes set everything up: links' flow counts and demands (over the hops), then per link whether it
     // is tracked, its level and the end of its CSR range (over the links), then per flow its effective cap and its
     // place in the CSR of its tracked links (over the hops again).
-    reset(&mut s.count, nl, 0);
-    reset(&mut s.demand, nl, 0.0);
+    s.links.clear();
+    s.links.extend(p.link_cap.iter().map(|&rem| LinkWork { rem, ..LinkWork::default() }));
+    s.links.push(LinkWork::default());
     for (w, &cap) in p.start.windows(2).zip(&p.flow_cap) {
         for &l in &p.hops[w[0] as usize..w[1] as usize] {
-            s.count[l as usize] += 1;
-            s.demand[l as usize] += cap;
+            let e = &mut s.links[l as usize];
+            e.count += 1;
+            e.demand += cap;
         }
     }
-    s.rem.clear();
-    s.rem.extend_from_slice(&p.link_cap);
     // A link with room for every one of its flows at its cap never limits any of them: its level stays at or
     // above the smallest cap still rising, where the cap wins. Such links stay out of the heap and are not
     // tracked, which changes no decision. The margin covers rounding in `rem`. A link used by one flow only is
     // not tracked either: see the effective caps below.
     s.heap.0.clear();
-    grow(&mut s.skip, nl, false);
-    grow(&mut s.lkey, nl, DEAD);
-    grow(&mut s.lstart, nl + 1, 0);
     let mut end = 0u32;
-    let per_link = s.count.iter().zip(&s.demand).zip(&s.rem).zip(s.skip.iter_mut().zip(&mut s.lkey).zip(&mut s.lstart));
-    for (l, (((&c, &d), &r), ((skip, lkey), lstart))) in per_link.enumerate() {
-        *skip = c <= 1 || r >= d * (1.0 + 1e-6);
-        if *skip {
+    for (l, e) in s.links[..nl].iter_mut().enumerate() {
+        e.skip = e.count <= 1 || e.rem >= e.demand * (1.0 + 1e-6);
+        if e.skip {
             // `DEAD`: never a level (it also marks a tracked link once all its flows are frozen).
-            *lkey = DEAD;
+            e.lkey = DEAD;
         } else {
-            let k = key(r / c as f64);
-            *lkey = k;
+            let k = key(e.rem / e.count as f64);
+            e.lkey = k;
             s.heap.0.push(entry(k, l));
-            end += c;
+            end += e.count;
         }
         // The end of the link's range in `lflows`; filled backwards below, it ends as the range's start.
-        *lstart = end;
+        e.lstart = end;
     }
-    s.lstart[nl] = end;
+    s.links[nl].lstart = end;
     s.heap.heapify();
     grow(&mut s.lflows, end as usize, 0);
     // A link used by one flow only has a constant level (its room) until that flow stops: it acts as a lower
@@ -217,19 +223,19 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         // One pass: the effective cap, and the flow's place among each tracked link's flows (written only for
         // tracked links, so a flow that turns out untracked wrote nothing).
         for &l in links {
-            let li = l as usize;
-            if s.count[li] == 1 {
-                let r = s.rem[li];
+            let e = &mut s.links[l as usize];
+            if e.count == 1 {
+                let r = e.rem;
                 if r < ecap || (r == ecap && ebn != NO_LINK && l < ebn) {
                     ecap = r;
                     ebn = l;
                 }
             }
-            if !s.skip[li] {
+            if !e.skip {
                 tracked = true;
-                room = room.min(s.rem[li]);
-                s.lstart[li] -= 1;
-                s.lflows[s.lstart[li] as usize] = f as u32;
+                room = room.min(e.rem);
+                e.lstart -= 1;
+                s.lflows[e.lstart as usize] = f as u32;
             }
         }
         s.ecap[f] = ecap;
@@ -251,24 +257,25 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     s.by_cap.sort_unstable();
     let nc = s.by_cap.len();
     let mut next_cap = 0usize;
-    let Scratch { count, lstart, lflows, rem, heap, by_cap, frozen, skip, lkey, ecap, ebn, .. } = s;
+    let Scratch { links: lw, lflows, heap, by_cap, frozen, ecap, ebn } = s;
     let cap_bottleneck = |f: usize| (ebn[f] != NO_LINK).then_some(ebn[f]);
-    let freeze = |f: usize, r: f64, rem: &mut [f64], count: &mut [u32], lkey: &mut [u64], heap: &mut MinHeap| {
+    let freeze = |f: usize, r: f64, lw: &mut [LinkWork], heap: &mut MinHeap| {
         for &l in p.flow_links(f) {
             let l = l as usize;
-            if skip[l] {
+            let e = &mut lw[l];
+            if e.skip {
                 continue;
             }
-            rem[l] -= r;
-            count[l] -= 1;
-            if count[l] > 0 {
-                let k = key(rem[l] / count[l] as f64);
-                if k < lkey[l] {
+            e.rem -= r;
+            e.count -= 1;
+            if e.count > 0 {
+                let k = key(e.rem / e.count as f64);
+                if k < e.lkey {
                     heap.push(entry(k, l));
                 }
-                lkey[l] = k;
+                e.lkey = k;
             } else {
-                lkey[l] = DEAD;
+                e.lkey = DEAD;
             }
         }
     };
@@ -281,7 +288,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
             let r = ecap[f];
             out.rate[f] = r;
             out.bottleneck[f] = cap_bottleneck(f);
-            freeze(f, r, rem, count, lkey, heap);
+            freeze(f, r, lw, heap);
         }};
     }
     while left > 0 {
@@ -301,7 +308,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         let mut top = None;
         while let Some(e) = heap.peek() {
             let (k, l) = ((e >> 32) as u64, (e as u32) as usize);
-            let now = lkey[l];
+            let now = lw[l].lkey;
             if now == k {
                 top = Some((f64::from_bits(k), l));
                 break;
@@ -319,7 +326,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         match (top, cap_flow) {
             (Some((level, l)), cap) if cap.is_none_or(|f| ecap[f] > level) => {
                 heap.pop();
-                for &g in &lflows[lstart[l] as usize..lstart[l + 1] as usize] {
+                for &g in &lflows[lw[l].lstart as usize..lw[l + 1].lstart as usize] {
                     let g = g as usize;
                     if frozen[g] {
                         continue;
@@ -328,7 +335,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                     left -= 1;
                     out.rate[g] = level;
                     out.bottleneck[g] = Some(l as u32);
-                    freeze(g, level, rem, count, lkey, heap);
+                    freeze(g, level, lw, heap);
                 }
             }
             (_, Some(f)) => {

@@ -215,9 +215,9 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     reset(&mut s.frozen, nf, false);
     let mut left = nf;
     s.by_cap.clear();
-    for f in (0..nf).rev() {
-        let links = p.flow_links(f);
-        let (mut ecap, mut ebn, mut tracked) = (p.flow_cap[f], NO_LINK, false);
+    for (f, (w, &cap)) in p.start.windows(2).zip(&p.flow_cap).enumerate().rev() {
+        let links = &p.hops[w[0] as usize..w[1] as usize];
+        let (mut ecap, mut ebn, mut tracked) = (cap, NO_LINK, false);
         // The least room among the flow's tracked links.
         let mut room = f64::INFINITY;
         // One pass: the effective cap, and the flow's place among each tracked link's flows (written only for
@@ -386,11 +386,33 @@ impl MinHeap {
         v[i] = x;
     }
     fn pop(&mut self) {
-        let last = self.0.pop();
-        if let (Some(x), false) = (last, self.0.is_empty()) {
-            self.0[0] = x;
-            self.sift_down(0);
+        let Some(x) = self.0.pop() else { return };
+        let v = &mut self.0;
+        let n = v.len();
+        if n == 0 {
+            return;
         }
+        // The hole at the root goes down along the smaller children to a leaf (one compare per level), then the
+        // last entry rises from there: it usually belongs near the bottom. Same heap order as a sift-down of it.
+        let mut i = 0;
+        loop {
+            let c = 2 * i + 1;
+            if c >= n {
+                break;
+            }
+            let c = c + usize::from(c + 1 < n && v[c + 1] < v[c]);
+            v[i] = v[c];
+            i = c;
+        }
+        while i > 0 {
+            let p = (i - 1) / 2;
+            if v[p] <= x {
+                break;
+            }
+            v[i] = v[p];
+            i = p;
+        }
+        v[i] = x;
     }
     /// Replaces the smallest entry by `x`, which is not smaller.
     fn replace_top(&mut self, x: u128) {

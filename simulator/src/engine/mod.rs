@@ -352,6 +352,8 @@ pub struct Simulation {
     acc_base: Vec<f64>,
     /// Destination prefix of each host (by node index).
     host_prefix: Vec<Option<usize>>,
+    /// Every node's IPv4 address as an integer (hosts only), as `Fabric::host_ip` gives it.
+    host_ip: Vec<Option<u32>>,
     aft: BTreeMap<(u32, u32), u32>,
     slot_acc: BTreeMap<(u32, u32, u16), u32>,
     /// Per counter (slot counters only): the next hop its traffic last took (what telemetry reports for
@@ -424,6 +426,7 @@ impl Simulation {
             .map(|l| fabric.link(l).capacity_bps)
             .fold(0.0, f64::max);
         let host_prefix = host_prefixes(&fabric);
+        let host_ip = fabric.node_ids().map(|n| fabric.host_ip(n).map(u32::from)).collect();
         let mut sim = Simulation {
             name: scenario.name.clone(),
             seed: scenario.seed,
@@ -474,6 +477,7 @@ impl Simulation {
             wl_rng: Vec::new(),
             acc_base: Vec::new(),
             host_prefix,
+            host_ip,
             aft: BTreeMap::new(),
             slot_acc: BTreeMap::new(),
             slot_link: Vec::new(),
@@ -683,15 +687,10 @@ impl Simulation {
     }
 
     fn start_flow(&mut self, w: u32, s: FlowSpec) {
-        let (Some(sip), Some(dip)) = (self.fabric.host_ip(s.src), self.fabric.host_ip(s.dst)) else { return };
+        let ip = |n: NodeId| self.host_ip.get(n.index()).copied().flatten();
+        let (Some(src_ip), Some(dst_ip)) = (ip(s.src), ip(s.dst)) else { return };
         let Some(prefix) = self.host_prefix[s.dst.index()] else { return };
-        let tuple = FiveTuple {
-            src_ip: sip.into(),
-            dst_ip: dip.into(),
-            src_port: s.src_port,
-            dst_port: s.dst_port,
-            protocol: s.protocol,
-        };
+        let tuple = FiveTuple { src_ip, dst_ip, src_port: s.src_port, dst_port: s.dst_port, protocol: s.protocol };
         let (path, accs) = match self.path_cache.take(w, s.tag, &tuple) {
             Some(cached) => cached,
             None => {

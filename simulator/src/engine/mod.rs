@@ -225,17 +225,10 @@ fn reschedule(f: &mut Flow, now: u64) -> Option<(u64, u32)> {
 }
 
 /// Puts the saturated links of flow `f` that are not yet in S (marked `m`) into S and the expansion queue.
-fn push_saturated_links(
-    f: &Flow,
-    m: u32,
-    link_mark: &mut [u32],
-    links: &[LinkState],
-    link_cap: &[f64],
-    pending: &mut Vec<usize>,
-) {
+fn push_saturated_links(f: &Flow, m: u32, link_mark: &mut [u32], links: &[LinkState], pending: &mut Vec<usize>) {
     for h in &f.path {
         let l = h.link.index();
-        if link_mark[l] != m && saturated(links[l].total_rate(), link_cap[l]) {
+        if link_mark[l] != m && saturated(links[l].total_rate(), links[l].cap) {
             link_mark[l] = m;
             pending.push(l);
         }
@@ -437,6 +430,7 @@ impl Simulation {
                     let (a, b) = fabric.endpoints(l);
                     LinkState {
                         fabric: fabric.node(a).is_switch() && fabric.node(b).is_switch(),
+                        cap: fabric.link(l).capacity_bps,
                         quiet: true,
                         // Room for a few flows up front: the lists would otherwise grow one by one as flows start.
                         flows: Vec::with_capacity(LINK_FLOWS_RESERVE),
@@ -834,7 +828,7 @@ impl Simulation {
         link.tx[0] += link.served[0] * dt / 8.0;
         link.tx[1] += link.served[1] * dt / 8.0;
         link.settled = now;
-        let util = total / self.link_cap[l];
+        let util = total / link.cap;
         let congested = if util > self.threshold { dt } else { 0.0 };
         link.congested_s += congested;
         if link.fabric {
@@ -856,7 +850,7 @@ impl Simulation {
             link.tx[c] += link.served[c] * dt / 8.0;
         }
         {
-            let cap = self.link_cap[l];
+            let cap = link.cap;
             let window = link.settled / self.window_ns;
             link.settled = now;
             let spare = (cap - total).max(self.qp.drain_frac * cap);
@@ -876,7 +870,7 @@ impl Simulation {
             }
             link.quiet = link.queues.iter().all(ClassQueue::idle);
         }
-        let util = total / self.link_cap[l];
+        let util = total / link.cap;
         let congested = if util > self.threshold { dt } else { limit_s };
         link.congested_s += congested;
         if link.fabric {
@@ -1086,7 +1080,7 @@ impl Simulation {
                     }
                     if fresh
                         && self.hot_mark[l] != m
-                        && self.links[l].total_rate() + f.cap_bps > self.link_cap[l] * (1.0 - 1e-9)
+                        && self.links[l].total_rate() + f.cap_bps > self.links[l].cap * (1.0 - 1e-9)
                     {
                         self.hot_mark[l] = m;
                         cs.hot.push(l);
@@ -1099,10 +1093,10 @@ impl Simulation {
         // F now rather than after a first solve. Any F is exact; the validation below still checks.
         {
             let ClosureScratch { hot, f_set, pending, .. } = &mut *cs;
-            let (links, flows, link_cap) = (&self.links, &self.flows, &self.link_cap);
+            let (links, flows) = (&self.links, &self.flows);
             let (flow_mark, link_mark) = (&mut self.flow_mark, &mut self.link_mark);
             for &l in hot.iter() {
-                let share = link_cap[l] / links[l].flows.len().max(1) as f64 * (1.0 + 1e-9);
+                let share = links[l].cap / links[l].flows.len().max(1) as f64 * (1.0 + 1e-9);
                 if links[l].total_rate() <= share {
                     // No flow of the link can be above the share when all of them together are not.
                     continue;
@@ -1114,7 +1108,7 @@ impl Simulation {
                     if let Some(f) = flows[fi as usize].as_ref().filter(|f| f.rate > share) {
                         flow_mark[fi as usize] = m;
                         f_set.push(fi);
-                        push_saturated_links(f, m, link_mark, links, link_cap, pending);
+                        push_saturated_links(f, m, link_mark, links, pending);
                     }
                 }
             }
@@ -1124,7 +1118,7 @@ impl Simulation {
             // Grow F through S: the flows bottlenecked at an S link can change; their saturated links join S.
             {
                 let ClosureScratch { f_set, pending, .. } = &mut *cs;
-                let (links, flows, link_cap, bn_flows) = (&self.links, &self.flows, &self.link_cap, &self.bn_flows);
+                let (links, flows, bn_flows) = (&self.links, &self.flows, &self.bn_flows);
                 let (flow_mark, link_mark) = (&mut self.flow_mark, &mut self.link_mark);
                 while let Some(l) = pending.pop() {
                     for &fi in &bn_flows[l] {
@@ -1134,7 +1128,7 @@ impl Simulation {
                         flow_mark[fi as usize] = m;
                         f_set.push(fi);
                         if let Some(f) = flows[fi as usize].as_ref() {
-                            push_saturated_links(f, m, link_mark, links, link_cap, pending);
+                            push_saturated_links(f, m, link_mark, links, pending);
                         }
                     }
                 }
@@ -1194,7 +1188,7 @@ impl Simulation {
                 let e = &mut self.direct_room[l];
                 if e.mark != m {
                     let room = if self.link_usable[l] {
-                        self.link_cap[l] * (1.0 - 1e-6) - self.links[l].total_rate()
+                        self.links[l].cap * (1.0 - 1e-6) - self.links[l].total_rate()
                     } else {
                         f64::NEG_INFINITY
                     };
@@ -1293,7 +1287,7 @@ impl Simulation {
             let lim = level * (1.0 + 1e-9) + 1e-6;
             // No outside flow can run faster than the level when all of them together do not.
             if level.is_finite() && self.link_local[l].outside > lim {
-                let (links, flows, link_cap) = (&self.links, &self.flows, &self.link_cap);
+                let (links, flows) = (&self.links, &self.flows);
                 let (flow_mark, link_mark) = (&mut self.flow_mark, &mut self.link_mark);
                 for &fi in &links[l].flows {
                     if flow_mark[fi as usize] == m {
@@ -1302,7 +1296,7 @@ impl Simulation {
                     if let Some(f) = flows[fi as usize].as_ref().filter(|f| f.rate > lim) {
                         flow_mark[fi as usize] = m;
                         add.push(fi);
-                        push_saturated_links(f, m, link_mark, links, link_cap, pending);
+                        push_saturated_links(f, m, link_mark, links, pending);
                         grew = true;
                     }
                 }

@@ -120,6 +120,8 @@ pub struct LinkState {
     pub tx: [f64; 2],
     /// Seconds congested (utilization above threshold, or at the queue limit).
     pub congested_s: f64,
+    /// Capacity, bit/s (the engine's `link_cap`, kept here too: what reads the served rate usually needs it).
+    pub cap: f64,
     /// When set, no queue holds bytes or receives overshoot (`ClassQueue::idle` of both), so a settle only has to
     /// count the served bytes: the queues stay empty, and their high-water marks roll to later telemetry windows
     /// lazily, with the same result, when next touched. (Clear is always safe: the full settle recomputes it.)

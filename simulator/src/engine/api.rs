@@ -260,7 +260,7 @@ impl Simulation {
     fn queue_now(&self, l: usize, c: usize) -> super::queue::ClassQueue {
         let link = &self.links[l];
         let mut q = link.queues[c].clone();
-        let dt = (self.now - link.settled.min(self.now)) as f64 * 1e-9;
+        let dt = super::state::span_f64(self.now - link.settled.min(self.now)) * 1e-9;
         let cap = self.fabric.link(LinkId::new(l)).capacity_bps;
         let total = link.total_rate();
         let w = if total > 0.0 { link.served[c] / total } else { 0.5 };

@@ -23,7 +23,7 @@ use crate::workload::spec::BuildCx;
 use crate::workload::{Action, Cx, FlowSpec, Workload};
 use forward::{Forwarder, RouteCache};
 use queue::{ClassQueue, QueueParams};
-use state::{CounterSnapshot, FiveTuple, Flow, Hop, LinkState, Owner, NO_SLOT};
+use state::{span_f64, CounterSnapshot, FiveTuple, Flow, Hop, LinkState, Owner, NO_SLOT};
 pub use stats::Stats;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -210,10 +210,11 @@ fn host_prefixes(fabric: &Fabric) -> Vec<Option<usize>> {
 /// Nanoseconds until a completion `secs` away: `(secs·1e9).ceil().max(1.0) as u64`, without the libm call.
 fn completion_delay_ns(secs: f64) -> u64 {
     let x = secs * 1e9;
-    // Truncates (saturating; NaN gives 0); exact below 2^53, and above it `x` is already an integer.
-    let t = x as u64;
+    // Truncates (saturating, at 2^63 - 1 ns, ~292 years; NaN gives 0); exact below 2^53, and above it `x` is
+    // already an integer. (Signed conversions: one instruction each way, where unsigned ones take several.)
+    let t = x as i64;
     let c = if (t as f64) < x { t.saturating_add(1) } else { t };
-    c.max(1)
+    c.max(1) as u64
 }
 
 /// Invalidates flow `f`'s scheduled completion after a rate change; returns when and with which version its
@@ -823,7 +824,7 @@ impl Simulation {
             self.settle_queues(l);
             return;
         }
-        let dt = (now - link.settled) as f64 * 1e-9;
+        let dt = span_f64(now - link.settled) * 1e-9;
         let total = link.total_rate();
         link.tx[0] += link.served[0] * dt / 8.0;
         link.tx[1] += link.served[1] * dt / 8.0;
@@ -842,7 +843,7 @@ impl Simulation {
     fn settle_queues(&mut self, l: usize) {
         let now = self.now;
         let link = &mut self.links[l];
-        let dt = (now - link.settled) as f64 * 1e-9;
+        let dt = span_f64(now - link.settled) * 1e-9;
         let total = link.total_rate();
         let mut limit_s: f64 = 0.0;
         let mut paused = 0.0;
@@ -1096,7 +1097,7 @@ impl Simulation {
             let (links, flows) = (&self.links, &self.flows);
             let (flow_mark, link_mark) = (&mut self.flow_mark, &mut self.link_mark);
             for &l in hot.iter() {
-                let share = links[l].cap / links[l].flows.len().max(1) as f64 * (1.0 + 1e-9);
+                let share = links[l].cap / f64::from(links[l].flows.len().max(1) as u32) * (1.0 + 1e-9);
                 if links[l].total_rate() <= share {
                     // No flow of the link can be above the share when all of them together are not.
                     continue;

@@ -30,6 +30,14 @@ impl Class {
     pub const PFC_PRIORITY: u8 = 3;
 }
 
+/// A span of simulated time in nanoseconds as an `f64`, the value `ns as f64` gives (through a signed conversion:
+/// one instruction, where an unsigned one takes several; spans stay far below 2^63 ns, ~292 years).
+#[inline]
+pub fn span_f64(ns: u64) -> f64 {
+    debug_assert!(ns < 1 << 63, "time span {ns} ns");
+    ns as i64 as f64
+}
+
 /// The 5-tuple a switch hashes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FiveTuple {
@@ -99,10 +107,10 @@ impl Flow {
     }
     /// Bytes sent up to `now`.
     pub fn sent_at(&self, now: u64) -> f64 {
-        self.sent + self.rate / 8.0 * (now - self.since) as f64 * 1e-9
+        self.sent + self.rate / 8.0 * span_f64(now - self.since) * 1e-9
     }
     pub fn remaining_at(&self, now: u64) -> f64 {
-        (self.remaining - self.rate / 8.0 * (now - self.since) as f64 * 1e-9).max(0.0)
+        (self.remaining - self.rate / 8.0 * span_f64(now - self.since) * 1e-9).max(0.0)
     }
 }
 
@@ -142,7 +150,7 @@ impl LinkState {
     }
     /// Bytes sent by class `c` up to `now` (not before `settled`).
     pub fn tx_at(&self, c: usize, now: u64) -> f64 {
-        self.tx[c] + self.served[c] * now.saturating_sub(self.settled) as f64 * 1e-9 / 8.0
+        self.tx[c] + self.served[c] * span_f64(now.saturating_sub(self.settled)) * 1e-9 / 8.0
     }
     /// Bytes sent over the link's life, up to `now`.
     pub fn bytes_at(&self, now: u64) -> f64 {

@@ -55,8 +55,9 @@ impl Stats {
         if dt <= 0.0 {
             return;
         }
-        // The cast truncates (floors a non-negative value) and saturates negatives and NaN at 0.
-        let bin = ((u * 1000.0) as usize).min(BINS - 1);
+        // The cast truncates (floors a non-negative value) and saturates, NaN going to 0; the clamp takes negatives
+        // to 0. (To a signed 32-bit integer: one conversion instruction, where one to `usize` takes two.)
+        let bin = ((u * 1000.0) as i32).clamp(0, BINS as i32 - 1) as usize;
         self.util_hist[bin] += dt;
         if u > self.max_util {
             self.max_util = u;

@@ -1273,12 +1273,13 @@ impl Simulation {
             }
         }
         let mut grew = false;
-        for (li, &l) in local.iter().enumerate() {
+        let per_link = local.iter().zip(&self.problem.link_cap).zip(added.iter_mut().zip(level.iter_mut()));
+        for ((&l, &room), (added, level)) in per_link {
             // Read once, and put back to rest.
-            let (added, level) = (std::mem::take(&mut added[li]), std::mem::replace(&mut level[li], f64::NEG_INFINITY));
+            let (added, level) = (std::mem::take(added), std::mem::replace(level, f64::NEG_INFINITY));
             let cap = self.link_cap[l];
             if self.link_mark[l] != m {
-                let new_total = cap - self.problem.link_cap[li] + added;
+                let new_total = cap - room + added;
                 if saturated(new_total, cap) {
                     self.link_mark[l] = m;
                     pending.push(l);
@@ -1390,9 +1391,9 @@ impl Simulation {
                 schedule_done_in(seq, done, fi, when);
             }
         }
-        for (li, &l) in local.iter().enumerate() {
+        for (&l, e) in local.iter().zip(delta.iter_mut()) {
             // Read once, and put back to rest.
-            let e = std::mem::take(&mut delta[li]);
+            let e = std::mem::take(e);
             let (d, x) = ([e[0], e[1]], [e[2], e[3]]);
             // (Element by element: an array compare goes through a slice compare.)
             if e.iter().any(|&v| v != 0.0) {

@@ -69,11 +69,8 @@ pub struct Scratch {
     heap: MinHeap,
     /// Tracked flows by effective cap (then index): see [`cap_entry`].
     by_cap: Vec<u128>,
-    /// Effective demand cap of each flow: its cap, or the room of a link only it uses if that is lower.
-    ecap: Vec<f64>,
-    /// The link that set `ecap` (`NO_LINK` if the flow's own cap did).
-    ebn: Vec<u32>,
-    frozen: Vec<bool>,
+    /// Per flow: its effective cap and what set it, and whether it is frozen (see [`FlowWork`]).
+    flows: Vec<FlowWork>,
 }
 
 /// What the water-filling keeps per link, together (every pass over a flow's links reads several of these).
@@ -93,16 +90,21 @@ struct LinkWork {
     skip: bool,
 }
 
+/// What the water-filling keeps per flow.
+#[derive(Debug, Clone, Copy)]
+struct FlowWork {
+    /// Effective demand cap: the flow's cap, or the room of a link only it uses if that is lower.
+    ecap: f64,
+    /// The link that set `ecap` (`NO_LINK` if the flow's own cap did).
+    ebn: u32,
+    frozen: bool,
+}
+
 /// Solves the subproblem.
 pub fn solve(p: &Problem) -> Allocation {
     let mut out = Allocation::default();
     solve_with(p, &mut Scratch::default(), &mut out);
     out
-}
-
-fn reset<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
-    v.clear();
-    v.resize(n, x);
 }
 
 /// Sizes `v` to `n` without clearing what it keeps: for arrays the caller writes in full before reading.
@@ -210,9 +212,8 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     // as the cap test below does. A flow on untracked links only runs at its effective cap and changes no
     // tracked link: it is settled here, out of the filling. Flows are visited last to first, so that each link's
     // flows end up in `lflows` in increasing order.
-    grow(&mut s.ecap, nf, 0.0);
-    grow(&mut s.ebn, nf, NO_LINK);
-    reset(&mut s.frozen, nf, false);
+    // (Every entry is written below before it is read.)
+    fit(&mut s.flows, nf, FlowWork { ecap: 0.0, ebn: NO_LINK, frozen: false });
     let mut left = nf;
     s.by_cap.clear();
     for (f, (w, &cap)) in p.start.windows(2).zip(&p.flow_cap).enumerate().rev() {
@@ -238,8 +239,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                 s.lflows[e.lstart as usize] = f as u32;
             }
         }
-        s.ecap[f] = ecap;
-        s.ebn[f] = ebn;
+        s.flows[f] = FlowWork { ecap, ebn, frozen: !tracked };
         if tracked {
             // A flow whose cap is above the room of one of its tracked links never stops at its cap: that link's
             // level never exceeds its room, so the link freezes the flow first (at the latest when it saturates).
@@ -248,7 +248,6 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                 s.by_cap.push(cap_entry(ecap, f as u32));
             }
         } else {
-            s.frozen[f] = true;
             left -= 1;
             out.rate[f] = ecap;
             out.bottleneck[f] = (ebn != NO_LINK).then_some(ebn);
@@ -257,8 +256,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     s.by_cap.sort_unstable();
     let nc = s.by_cap.len();
     let mut next_cap = 0usize;
-    let Scratch { links: lw, lflows, heap, by_cap, frozen, ecap, ebn } = s;
-    let cap_bottleneck = |f: usize| (ebn[f] != NO_LINK).then_some(ebn[f]);
+    let Scratch { links: lw, lflows, heap, by_cap, flows: fw } = s;
     let freeze = |f: usize, r: f64, lw: &mut [LinkWork], heap: &mut MinHeap| {
         for &l in p.flow_links(f) {
             let l = l as usize;
@@ -283,23 +281,24 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     macro_rules! freeze_at_cap {
         ($f:expr) => {{
             let f = $f;
-            frozen[f] = true;
+            let w = &mut fw[f];
+            w.frozen = true;
             left -= 1;
-            let r = ecap[f];
+            let r = w.ecap;
             out.rate[f] = r;
-            out.bottleneck[f] = cap_bottleneck(f);
+            out.bottleneck[f] = (w.ebn != NO_LINK).then_some(w.ebn);
             freeze(f, r, lw, heap);
         }};
     }
     while left > 0 {
-        while next_cap < nc && frozen[flow_of(by_cap[next_cap])] {
+        while next_cap < nc && fw[flow_of(by_cap[next_cap])].frozen {
             next_cap += 1;
         }
         // A cap at or below the heap's smallest key is reached before any link saturates (levels only rise, so
         // that key bounds every link's level from below): freeze it without bringing the heap up to date.
         if let (Some(&c), Some(e)) = (by_cap.get(next_cap), heap.peek()) {
             let f = flow_of(c);
-            if ecap[f] <= f64::from_bits((e >> 32) as u64) {
+            if fw[f].ecap <= f64::from_bits((e >> 32) as u64) {
                 freeze_at_cap!(f);
                 continue;
             }
@@ -319,19 +318,17 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                 heap.pop();
             }
         }
-        while next_cap < nc && frozen[flow_of(by_cap[next_cap])] {
-            next_cap += 1;
-        }
+        // (`next_cap` is still the first unfrozen cap: finding the top link freezes no flow.)
         let cap_flow = by_cap.get(next_cap).map(|&c| flow_of(c));
         match (top, cap_flow) {
-            (Some((level, l)), cap) if cap.is_none_or(|f| ecap[f] > level) => {
+            (Some((level, l)), cap) if cap.is_none_or(|f| fw[f].ecap > level) => {
                 heap.pop();
                 for &g in &lflows[lw[l].lstart as usize..lw[l + 1].lstart as usize] {
                     let g = g as usize;
-                    if frozen[g] {
+                    if fw[g].frozen {
                         continue;
                     }
-                    frozen[g] = true;
+                    fw[g].frozen = true;
                     left -= 1;
                     out.rate[g] = level;
                     out.bottleneck[g] = Some(l as u32);

@@ -225,13 +225,23 @@ fn reschedule(f: &mut Flow, now: u64) -> Option<(u64, u32)> {
         .then(|| (now + completion_delay_ns(f.remaining * 8.0 / f.rate), f.version))
 }
 
-/// Puts the saturated links of flow `f` that are not yet in S (marked `m`) into S and the expansion queue.
-fn push_saturated_links(f: &Flow, m: u32, link_mark: &mut [u32], links: &[LinkState], pending: &mut Vec<usize>) {
+/// Puts the saturated links of flow `f` that are not yet in S (marked `m`) into S, and into the expansion queue
+/// those where flows are bottlenecked.
+fn push_saturated_links(
+    f: &Flow,
+    m: u32,
+    link_mark: &mut [u32],
+    links: &[LinkState],
+    bn_flows: &[Vec<u32>],
+    pending: &mut Vec<usize>,
+) {
     for h in &f.path {
         let l = h.link.index();
         if link_mark[l] != m && saturated(links[l].total_rate(), links[l].cap) {
             link_mark[l] = m;
-            pending.push(l);
+            if !bn_flows[l].is_empty() {
+                pending.push(l);
+            }
         }
     }
 }
@@ -1051,11 +1061,15 @@ impl Simulation {
         cs.f_set.clear();
         cs.pending.clear();
         cs.add.clear();
+        // A link joins S (marked); it is queued for expansion only if flows are bottlenecked there (the
+        // expansion of any other link adds nothing to F).
         for &l in &dirty.links {
             let l = l as usize;
             if self.link_mark[l] != m {
                 self.link_mark[l] = m;
-                cs.pending.push(l);
+                if !self.bn_flows[l].is_empty() {
+                    cs.pending.push(l);
+                }
             }
         }
         if !dirty.capped.is_empty() {
@@ -1077,7 +1091,9 @@ impl Simulation {
                     let l = h.link.index();
                     if self.link_mark[l] != m {
                         self.link_mark[l] = m;
-                        cs.pending.push(l);
+                        if !self.bn_flows[l].is_empty() {
+                            cs.pending.push(l);
+                        }
                     }
                     if fresh
                         && self.hot_mark[l] != m
@@ -1094,7 +1110,7 @@ impl Simulation {
         // F now rather than after a first solve. Any F is exact; the validation below still checks.
         {
             let ClosureScratch { hot, f_set, pending, .. } = &mut *cs;
-            let (links, flows) = (&self.links, &self.flows);
+            let (links, flows, bn_flows) = (&self.links, &self.flows, &self.bn_flows);
             let (flow_mark, link_mark) = (&mut self.flow_mark, &mut self.link_mark);
             for &l in hot.iter() {
                 let share = links[l].cap / f64::from(links[l].flows.len().max(1) as u32) * (1.0 + 1e-9);
@@ -1109,7 +1125,7 @@ impl Simulation {
                     if let Some(f) = flows[fi as usize].as_ref().filter(|f| f.rate > share) {
                         flow_mark[fi as usize] = m;
                         f_set.push(fi);
-                        push_saturated_links(f, m, link_mark, links, pending);
+                        push_saturated_links(f, m, link_mark, links, bn_flows, pending);
                     }
                 }
             }
@@ -1129,7 +1145,7 @@ impl Simulation {
                         flow_mark[fi as usize] = m;
                         f_set.push(fi);
                         if let Some(f) = flows[fi as usize].as_ref() {
-                            push_saturated_links(f, m, link_mark, links, pending);
+                            push_saturated_links(f, m, link_mark, links, bn_flows, pending);
                         }
                     }
                 }
@@ -1289,7 +1305,7 @@ impl Simulation {
             let lim = level * (1.0 + 1e-9) + 1e-6;
             // No outside flow can run faster than the level when all of them together do not.
             if level.is_finite() && self.link_local[l].outside > lim {
-                let (links, flows) = (&self.links, &self.flows);
+                let (links, flows, bn_flows) = (&self.links, &self.flows, &self.bn_flows);
                 let (flow_mark, link_mark) = (&mut self.flow_mark, &mut self.link_mark);
                 for &fi in &links[l].flows {
                     if flow_mark[fi as usize] == m {
@@ -1298,7 +1314,7 @@ impl Simulation {
                     if let Some(f) = flows[fi as usize].as_ref().filter(|f| f.rate > lim) {
                         flow_mark[fi as usize] = m;
                         add.push(fi);
-                        push_saturated_links(f, m, link_mark, links, pending);
+                        push_saturated_links(f, m, link_mark, links, bn_flows, pending);
                         grew = true;
                     }
                 }

@@ -753,7 +753,7 @@ impl Simulation {
         let (rate, class) = (f.rate, f.class.index());
         self.flows[i as usize] = None;
         // One pass over the path: each link is settled with the flow still counted, then loses its rate and its
-        // place in the link's flow list.
+        // place in the link's flow list, and is marked for the recompute where flows are bottlenecked.
         for h in &path {
             let l = h.link.index();
             if rate != 0.0 {
@@ -765,7 +765,11 @@ impl Simulation {
             if let Some(p) = v.iter().rposition(|&x| x == i) {
                 v.swap_remove(p);
             }
-            self.dirty.links.push(l as u32);
+            // The capacity freed here matters only to flows bottlenecked at the link (a link no flow is limited by
+            // changes no rate; if the recompute's new rates saturate it, validation still finds it).
+            if !self.bn_flows[l].is_empty() {
+                self.dirty.links.push(l as u32);
+            }
         }
         if open_ended {
             self.open.remove(owner.workload, owner.tag, i);

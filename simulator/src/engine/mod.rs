@@ -257,6 +257,12 @@ fn schedule_done_in(seq: &mut u64, done: &mut events::CompletionQueue, fi: u32, 
     }
 }
 
+/// A link's capacity divided among its flows, with a margin for rounding: the lowest level the link can saturate
+/// at. (Of a contested link whose flows together do not run above it, no flow does.)
+fn mean_share(link: &LinkState) -> f64 {
+    link.cap / f64::from(link.flows.len().max(1) as u32) * (1.0 + 1e-9)
+}
+
 /// Whether a link serving `total` bit/s of its capacity `cap` is saturated (to within rounding).
 fn saturated(total: f64, cap: f64) -> bool {
     total >= cap * (1.0 - 1e-9)
@@ -1099,12 +1105,14 @@ impl Simulation {
                             cs.pending.push(l);
                         }
                     }
-                    if fresh
-                        && self.hot_mark[l] != m
-                        && self.links[l].total_rate() + f.cap_bps > self.links[l].cap * (1.0 - 1e-9)
-                    {
+                    let link = &self.links[l];
+                    if fresh && self.hot_mark[l] != m && link.total_rate() + f.cap_bps > link.cap * (1.0 - 1e-9) {
                         self.hot_mark[l] = m;
-                        cs.hot.push(l);
+                        // Only a link whose flows together run above its mean share can have a flow above it
+                        // (the scan below looks for those).
+                        if link.total_rate() > mean_share(link) {
+                            cs.hot.push(l);
+                        }
                     }
                 }
             }
@@ -1117,11 +1125,7 @@ impl Simulation {
             let (links, flows, bn_flows) = (&self.links, &self.flows, &self.bn_flows);
             let (flow_mark, link_mark) = (&mut self.flow_mark, &mut self.link_mark);
             for &l in hot.iter() {
-                let share = links[l].cap / f64::from(links[l].flows.len().max(1) as u32) * (1.0 + 1e-9);
-                if links[l].total_rate() <= share {
-                    // No flow of the link can be above the share when all of them together are not.
-                    continue;
-                }
+                let share = mean_share(&links[l]);
                 for &fi in &links[l].flows {
                     if flow_mark[fi as usize] == m {
                         continue;

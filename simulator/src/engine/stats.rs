@@ -51,10 +51,9 @@ impl Default for Stats {
 }
 
 impl Stats {
+    /// `dt > 0`: the engine settles a link only when time has passed.
     pub fn add_utilization(&mut self, u: f64, dt: f64) {
-        if dt <= 0.0 {
-            return;
-        }
+        debug_assert!(dt > 0.0, "utilization over {dt} s");
         // The cast truncates (floors a non-negative value) and saturates, NaN going to 0; the clamp takes negatives
         // to 0. (To a signed 32-bit integer: one conversion instruction, where one to `usize` takes two.)
         let bin = ((u * 1000.0) as i32).clamp(0, BINS as i32 - 1) as usize;

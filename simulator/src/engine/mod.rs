@@ -750,10 +750,14 @@ impl Simulation {
 
     /// Takes a flow out of the fabric (settling its counters at `now`); returns who started it.
     fn remove_flow(&mut self, i: u32) -> Owner {
-        self.unbind_accs(i);
         self.set_bottleneck(i, NO_LINK);
         // The path and counters move to the cache; the rest of the flow is dropped in place (not copied out).
         let f = self.flows[i as usize].as_mut().expect("caller checked");
+        // What it sent since binding moves into its counters' bases (`unbind_accs`, without re-binding).
+        let bytes = f.sent_at(self.now) - f.acc_from;
+        for &a in &f.accs {
+            self.acc_base[a as usize] += bytes;
+        }
         let (path, accs) = (std::mem::take(&mut f.path), std::mem::take(&mut f.accs));
         let (owner, tuple, open_ended) = (f.owner, f.tuple, f.remaining.is_infinite());
         let (rate, class) = (f.rate, f.class.index());

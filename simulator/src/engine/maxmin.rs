@@ -176,9 +176,11 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     s.links.clear();
     s.links.extend(p.link_cap.iter().map(|&rem| LinkWork { rem, ..LinkWork::default() }));
     s.links.push(LinkWork::default());
+    // (The hop loops work on slices taken once: through `s`, every access would reload the vectors' headers.)
+    let lw = &mut s.links[..];
     for (w, &cap) in p.start.windows(2).zip(&p.flow_cap) {
         for &l in &p.hops[w[0] as usize..w[1] as usize] {
-            let e = &mut s.links[l as usize];
+            let e = &mut lw[l as usize];
             e.count += 1;
             e.demand += cap;
         }
@@ -216,6 +218,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     fit(&mut s.flows, nf, FlowWork { ecap: 0.0, ebn: NO_LINK, frozen: false });
     let mut left = nf;
     s.by_cap.clear();
+    let (lw, lflows, fw, by_cap) = (&mut s.links[..], &mut s.lflows[..], &mut s.flows[..], &mut s.by_cap);
     for (f, (w, &cap)) in p.start.windows(2).zip(&p.flow_cap).enumerate().rev() {
         let links = &p.hops[w[0] as usize..w[1] as usize];
         let (mut ecap, mut ebn, mut tracked) = (cap, NO_LINK, false);
@@ -224,7 +227,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
         // One pass: the effective cap, and the flow's place among each tracked link's flows (written only for
         // tracked links, so a flow that turns out untracked wrote nothing).
         for &l in links {
-            let e = &mut s.links[l as usize];
+            let e = &mut lw[l as usize];
             if e.count == 1 {
                 let r = e.rem;
                 if r < ecap || (r == ecap && ebn != NO_LINK && l < ebn) {
@@ -236,16 +239,16 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
                 tracked = true;
                 room = room.min(e.rem);
                 e.lstart -= 1;
-                s.lflows[e.lstart as usize] = f as u32;
+                lflows[e.lstart as usize] = f as u32;
             }
         }
-        s.flows[f] = FlowWork { ecap, ebn, frozen: !tracked };
+        fw[f] = FlowWork { ecap, ebn, frozen: !tracked };
         if tracked {
             // A flow whose cap is above the room of one of its tracked links never stops at its cap: that link's
             // level never exceeds its room, so the link freezes the flow first (at the latest when it saturates).
             // Such a flow stays out of the cap order, which decides nothing for it.
             if !(room < ecap) {
-                s.by_cap.push(cap_entry(ecap, f as u32));
+                by_cap.push(cap_entry(ecap, f as u32));
             }
         } else {
             left -= 1;
@@ -257,6 +260,7 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
     let nc = s.by_cap.len();
     let mut next_cap = 0usize;
     let Scratch { links: lw, lflows, heap, by_cap, flows: fw } = s;
+    let (lw, lflows, by_cap, fw) = (&mut lw[..], &lflows[..], &by_cap[..], &mut fw[..]);
     let freeze = |f: usize, r: f64, lw: &mut [LinkWork], heap: &mut MinHeap| {
         for &l in p.flow_links(f) {
             let l = l as usize;

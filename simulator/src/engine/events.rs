@@ -47,6 +47,8 @@ impl CompletionQueue {
         if n > 0 {
             // The hole at the root goes down along the smaller children to a leaf (one comparison per level), then
             // the last entry rises from there: it usually belongs near the bottom.
+            // (On slices: their pointers and lengths stay in registers.)
+            let (heap, pos) = (&mut self.heap[..], &mut self.pos[..]);
             let mut i = 0;
             loop {
                 let mut c = 2 * i + 1;
@@ -54,10 +56,10 @@ impl CompletionQueue {
                     break;
                 }
                 // The smaller child, without a branch on which one it is (the compare is unpredictable).
-                c += usize::from(c + 1 < n && self.heap[c + 1].before(&self.heap[c]));
-                let ce = self.heap[c];
-                self.heap[i] = ce;
-                self.pos[ce.flow as usize] = i as u32;
+                c += usize::from(c + 1 < n && heap[c + 1].before(&heap[c]));
+                let ce = heap[c];
+                heap[i] = ce;
+                pos[ce.flow as usize] = i as u32;
                 i = c;
             }
             self.sift_up(i, last);
@@ -112,39 +114,41 @@ impl CompletionQueue {
 
     /// Places `e` at or above hole `i`.
     fn sift_up(&mut self, mut i: usize, e: Entry) {
+        let (heap, pos) = (&mut self.heap[..], &mut self.pos[..]);
         while i > 0 {
             let p = (i - 1) / 2;
-            let pe = self.heap[p];
+            let pe = heap[p];
             if !e.before(&pe) {
                 break;
             }
-            self.heap[i] = pe;
-            self.pos[pe.flow as usize] = i as u32;
+            heap[i] = pe;
+            pos[pe.flow as usize] = i as u32;
             i = p;
         }
-        self.heap[i] = e;
-        self.pos[e.flow as usize] = i as u32;
+        heap[i] = e;
+        pos[e.flow as usize] = i as u32;
     }
 
     /// Places `e` at or below hole `i`.
     fn sift_down(&mut self, mut i: usize, e: Entry) {
-        let n = self.heap.len();
+        let (heap, pos) = (&mut self.heap[..], &mut self.pos[..]);
+        let n = heap.len();
         loop {
             let mut c = 2 * i + 1;
             if c >= n {
                 break;
             }
-            c += usize::from(c + 1 < n && self.heap[c + 1].before(&self.heap[c]));
-            let ce = self.heap[c];
+            c += usize::from(c + 1 < n && heap[c + 1].before(&heap[c]));
+            let ce = heap[c];
             if !ce.before(&e) {
                 break;
             }
-            self.heap[i] = ce;
-            self.pos[ce.flow as usize] = i as u32;
+            heap[i] = ce;
+            pos[ce.flow as usize] = i as u32;
             i = c;
         }
-        self.heap[i] = e;
-        self.pos[e.flow as usize] = i as u32;
+        heap[i] = e;
+        pos[e.flow as usize] = i as u32;
     }
 
     #[cfg(test)]

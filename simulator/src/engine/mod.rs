@@ -1126,8 +1126,8 @@ impl Simulation {
         // F now rather than after a first solve. Any F is exact; the validation below still checks.
         {
             let ClosureScratch { hot, f_set, pending, .. } = &mut *cs;
-            let (links, flows, bn_flows) = (&self.links, &self.flows, &self.bn_flows);
-            let (flow_mark, link_mark) = (&mut self.flow_mark, &mut self.link_mark);
+            let (links, flows, bn_flows) = (&self.links[..], &self.flows[..], &self.bn_flows[..]);
+            let (flow_mark, link_mark) = (&mut self.flow_mark[..], &mut self.link_mark[..]);
             for &l in hot.iter() {
                 let share = mean_share(&links[l]);
                 for &fi in &links[l].flows {
@@ -1147,8 +1147,8 @@ impl Simulation {
             // Grow F through S: the flows bottlenecked at an S link can change; their saturated links join S.
             {
                 let ClosureScratch { f_set, pending, .. } = &mut *cs;
-                let (links, flows, bn_flows) = (&self.links, &self.flows, &self.bn_flows);
-                let (flow_mark, link_mark) = (&mut self.flow_mark, &mut self.link_mark);
+                let (links, flows, bn_flows) = (&self.links[..], &self.flows[..], &self.bn_flows[..]);
+                let (flow_mark, link_mark) = (&mut self.flow_mark[..], &mut self.link_mark[..]);
                 while let Some(l) = pending.pop() {
                     for &fi in &bn_flows[l] {
                         if flow_mark[fi as usize] == m {
@@ -1317,8 +1317,8 @@ impl Simulation {
             let lim = level * (1.0 + 1e-9) + 1e-6;
             // No outside flow can run faster than the level when all of them together do not.
             if level.is_finite() && self.link_local[l].outside > lim {
-                let (links, flows, bn_flows) = (&self.links, &self.flows, &self.bn_flows);
-                let (flow_mark, link_mark) = (&mut self.flow_mark, &mut self.link_mark);
+                let (links, flows, bn_flows) = (&self.links[..], &self.flows[..], &self.bn_flows[..]);
+                let (flow_mark, link_mark) = (&mut self.flow_mark[..], &mut self.link_mark[..]);
                 for &fi in &links[l].flows {
                     if flow_mark[fi as usize] == m {
                         continue;
@@ -1347,7 +1347,7 @@ impl Simulation {
         // In the same pass: what flows outside the set use on each link, the link's total minus the set's
         // current rates, kept with the link's local index.
         // (The hop list grows by `extend` over a slice: one capacity check per flow, not per hop.)
-        let (link_local, links) = (&mut self.link_local, &self.links);
+        let (link_local, links) = (&mut self.link_local[..], &self.links[..]);
         for &fi in f_set {
             let f = self.flows[fi as usize].as_ref().expect("in set");
             let rate = f.rate;
@@ -1390,8 +1390,9 @@ impl Simulation {
         if delta.len() < local.len() {
             delta.resize(local.len(), [0.0; 4]);
         }
-        let (p, link_cap, flows) = (&self.problem, &self.link_cap, &mut self.flows);
-        let (bneck, bn_flows, seq, done) = (&mut self.bneck, &mut self.bn_flows, &mut self.seq, &mut self.done);
+        // (Slices, taken once: their pointers and lengths stay in registers.)
+        let (p, link_cap, flows) = (&self.problem, &self.link_cap[..], &mut self.flows[..]);
+        let (bneck, bn_flows, seq, done) = (&mut self.bneck[..], &mut self.bn_flows[..], &mut self.seq, &mut self.done);
         let per_flow = f_set.iter().zip(p.start.windows(2)).zip(&alloc.rate).zip(&alloc.bottleneck);
         for (((&fi, w), &new), &bottleneck) in per_flow {
             let Some(f) = flows[fi as usize].as_mut() else { continue };

@@ -237,7 +237,10 @@ pub fn solve_with(p: &Problem, s: &mut Scratch, out: &mut Allocation) {
             }
             if !e.skip {
                 tracked = true;
-                room = room.min(e.rem);
+                // (A compare, not `f64::min`: no NaN to take care of, and only `room < ecap` reads it.)
+                if e.rem < room {
+                    room = e.rem;
+                }
                 e.lstart -= 1;
                 lflows[e.lstart as usize] = f as u32;
             }

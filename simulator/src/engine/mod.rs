@@ -1296,8 +1296,11 @@ impl Simulation {
                 added[li as usize] += rate;
             }
             if let Some(b) = bottleneck {
+                // (A compare, not `f64::max`: rates are never NaN.)
                 let lv = &mut level[b as usize];
-                *lv = lv.max(rate);
+                if rate > *lv {
+                    *lv = rate;
+                }
             }
         }
         let mut grew = false;

@@ -376,9 +376,14 @@ impl MinHeap {
         self.0.first().copied()
     }
     fn push(&mut self, x: u128) {
+        let i = self.0.len();
+        self.0.push(x);
+        self.sift_up(i, x);
+    }
+    /// Places `x` at or above hole `i`.
+    #[inline]
+    fn sift_up(&mut self, mut i: usize, x: u128) {
         let v = &mut self.0;
-        let mut i = v.len();
-        v.push(x);
         while i > 0 {
             let p = (i - 1) / 2;
             if v[p] <= x {
@@ -408,15 +413,7 @@ impl MinHeap {
             v[i] = v[c];
             i = c;
         }
-        while i > 0 {
-            let p = (i - 1) / 2;
-            if v[p] <= x {
-                break;
-            }
-            v[i] = v[p];
-            i = p;
-        }
-        v[i] = x;
+        self.sift_up(i, x);
     }
     /// Replaces the smallest entry by `x`, which is not smaller.
     fn replace_top(&mut self, x: u128) {

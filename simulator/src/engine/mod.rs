@@ -257,6 +257,14 @@ fn schedule_done_in(seq: &mut u64, done: &mut events::CompletionQueue, fi: u32, 
     }
 }
 
+/// Adds what flow `f` sent since it was bound to its counters to their bases.
+fn fold_into_accs(f: &Flow, now: u64, acc_base: &mut [f64]) {
+    let bytes = f.sent_at(now) - f.acc_from;
+    for &a in &f.accs {
+        acc_base[a as usize] += bytes;
+    }
+}
+
 /// A link's capacity divided among its flows, with a margin for rounding: the lowest level the link can saturate
 /// at. (Of a contested link whose flows together do not run above it, no flow does.)
 fn mean_share(link: &LinkState) -> f64 {
@@ -753,11 +761,8 @@ impl Simulation {
         self.set_bottleneck(i, NO_LINK);
         // The path and counters move to the cache; the rest of the flow is dropped in place (not copied out).
         let f = self.flows[i as usize].as_mut().expect("caller checked");
-        // What it sent since binding moves into its counters' bases (`unbind_accs`, without re-binding).
-        let bytes = f.sent_at(self.now) - f.acc_from;
-        for &a in &f.accs {
-            self.acc_base[a as usize] += bytes;
-        }
+        // (`unbind_accs` without re-binding: the flow is dropped.)
+        fold_into_accs(f, self.now, &mut self.acc_base);
         let (path, accs) = (std::mem::take(&mut f.path), std::mem::take(&mut f.accs));
         let (owner, tuple, open_ended) = (f.owner, f.tuple, f.remaining.is_infinite());
         let (rate, class) = (f.rate, f.class.index());
@@ -1020,10 +1025,7 @@ impl Simulation {
     /// Moves what flow `i` sent since binding into its counters' bases (before it leaves them).
     fn unbind_accs(&mut self, i: u32) {
         let Some(f) = self.flows[i as usize].as_mut() else { return };
-        let bytes = f.sent_at(self.now) - f.acc_from;
-        for &a in &f.accs {
-            self.acc_base[a as usize] += bytes;
-        }
+        fold_into_accs(f, self.now, &mut self.acc_base);
         f.acc_from = f.sent_at(self.now);
     }
 

@@ -8,6 +8,7 @@
 //! all the runs. Every repetition must give the same event count (the engine is deterministic).
 //! `FATHOM_SIM_BENCH_VERBOSE=1` also prints event statistics per run; `FATHOM_SIM_BENCH_SUMMARY=FILE` writes the
 //! last run's summary as JSON to FILE (to check that an engine change leaves results bit for bit the same).
+//! The first line names the host's CPU: figures from different hosts of one machine kind are not comparable.
 
 use std::time::Instant;
 
@@ -94,7 +95,26 @@ fn bench(path: &std::path::Path, seed: Option<u64>, repeat: usize) {
     );
 }
 
+/// The CPU the figures come from (hosts of one machine kind differ by a third in speed): model name, family and
+/// model from `/proc/cpuinfo`, and the number of CPUs the process may run on.
+fn host() -> String {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.split_once(':').filter(|(k, _)| k.trim() == name).map(|(_, v)| v.trim().to_string()))
+            .unwrap_or_else(|| "?".to_string())
+    };
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!(
+        "{} (cpu family {}, model {}), {cpus} CPUs available",
+        field("model name"),
+        field("cpu family"),
+        field("model")
+    )
+}
+
 fn main() {
+    println!("host: {}", host());
     let mut repeat = 5usize;
     let mut paths: Vec<std::path::PathBuf> = Vec::new();
     let mut seeds: Vec<Option<u64>> = vec![None];

@@ -246,6 +246,38 @@ fn push_saturated_links(
     }
 }
 
+/// Takes the flows of link `l` not yet in F (marked `m`) that run faster than `above` into F (`out`), their
+/// saturated links into S; returns whether it took any. (Always inlined: both callers are on the recompute's hot
+/// path, and a call costs more than the loop for the few flows of a link.)
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn take_flows_above(
+    l: usize,
+    above: f64,
+    m: u32,
+    links: &[LinkState],
+    flows: &[Option<Flow>],
+    bn_flows: &[Vec<u32>],
+    flow_mark: &mut [u32],
+    link_mark: &mut [u32],
+    out: &mut Vec<u32>,
+    pending: &mut Vec<usize>,
+) -> bool {
+    let mut took = false;
+    for &fi in &links[l].flows {
+        if flow_mark[fi as usize] == m {
+            continue;
+        }
+        if let Some(f) = flows[fi as usize].as_ref().filter(|f| f.rate > above) {
+            flow_mark[fi as usize] = m;
+            out.push(fi);
+            push_saturated_links(f, m, link_mark, links, bn_flows, pending);
+            took = true;
+        }
+    }
+    took
+}
+
 /// [`Simulation::schedule_done`] on the two fields it changes (for callers that hold other parts of the simulation).
 fn schedule_done_in(seq: &mut u64, done: &mut events::CompletionQueue, fi: u32, when: Option<(u64, u32)>) {
     match when {
@@ -1132,16 +1164,7 @@ impl Simulation {
             let (flow_mark, link_mark) = (&mut self.flow_mark[..], &mut self.link_mark[..]);
             for &l in hot.iter() {
                 let share = mean_share(&links[l]);
-                for &fi in &links[l].flows {
-                    if flow_mark[fi as usize] == m {
-                        continue;
-                    }
-                    if let Some(f) = flows[fi as usize].as_ref().filter(|f| f.rate > share) {
-                        flow_mark[fi as usize] = m;
-                        f_set.push(fi);
-                        push_saturated_links(f, m, link_mark, links, bn_flows, pending);
-                    }
-                }
+                take_flows_above(l, share, m, links, flows, bn_flows, flow_mark, link_mark, f_set, pending);
             }
         }
         let mut solved = 0;
@@ -1324,17 +1347,7 @@ impl Simulation {
             if level.is_finite() && self.link_local[l].outside > lim {
                 let (links, flows, bn_flows) = (&self.links[..], &self.flows[..], &self.bn_flows[..]);
                 let (flow_mark, link_mark) = (&mut self.flow_mark[..], &mut self.link_mark[..]);
-                for &fi in &links[l].flows {
-                    if flow_mark[fi as usize] == m {
-                        continue;
-                    }
-                    if let Some(f) = flows[fi as usize].as_ref().filter(|f| f.rate > lim) {
-                        flow_mark[fi as usize] = m;
-                        add.push(fi);
-                        push_saturated_links(f, m, link_mark, links, bn_flows, pending);
-                        grew = true;
-                    }
-                }
+                grew |= take_flows_above(l, lim, m, links, flows, bn_flows, flow_mark, link_mark, add, pending);
             }
         }
         self.scratch_added = added;
